@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Installs and starts what pullproof's tests need on a Debian machine (as root):
+# a Docker engine, containerd, Debian's distribution registry, busybox-static, kind, chromium.
+# Idempotent: a second run only checks. Sourced by .ci/run; usable by hand: `sudo bash .ci/host-setup.sh`.
+set -euo pipefail
+
+log() { printf '[host-setup] %s\n' "$*"; }
+
+# The newer suites come from the same mirror as the machine's own bookworm entry: we copy that
+# entry's URIs and keyring instead of naming any host here.
+add_newer_suites() {
+  local src=/etc/apt/sources.list.d/debian.sources out=/etc/apt/sources.list.d/pullproof-newer.sources
+  [ -f "$out" ] && return 0
+  [ -f "$src" ] || { log "no $src: cannot derive trixie/sid sources; install docker.io, containerd and kind by hand"; return 1; }
+  local stanza uris signed
+  # The first stanza whose Suites line names plain bookworm (not bookworm-security).
+  stanza=$(awk 'BEGIN{RS=""} /Suites:[^\n]*bookworm/ && !/bookworm-security/ {print; exit}' "$src")
+  uris=$(printf '%s\n' "$stanza" | sed -n 's/^URIs: *//p' | head -n1)
+  signed=$(printf '%s\n' "$stanza" | sed -n 's/^Signed-By: *//p' | head -n1)
+  [ -n "$uris" ] || { log "could not find the bookworm entry in $src"; return 1; }
+  printf 'Types: deb\nURIs: %s\nSuites: trixie sid\nComponents: main\nSigned-By: %s\n' "$uris" "$signed" >"$out"
+  # Low priority: nothing is taken from trixie/sid unless asked for by name (pkg/suite) below.
+  printf 'Package: *\nPin: release n=trixie\nPin-Priority: 100\n\nPackage: *\nPin: release n=sid\nPin-Priority: 50\n' \
+    >/etc/apt/preferences.d/pullproof-newer
+  # libc and friends never move off bookworm.
+  printf 'Package: libc6 libc-bin libc6-dev libc-dev-bin locales libstdc++6 libgcc-s1\nPin: release n=bookworm\nPin-Priority: 1001\n' \
+    >/etc/apt/preferences.d/pullproof-keep-libc
+  apt_updated=0
+}
+
+apt_updated=1
+apt_install() { # apt_install pkg[/suite]...
+  if [ "$apt_updated" != 1 ] || ! apt-cache policy >/dev/null 2>&1; then :; fi
+  if [ "$apt_updated" != 2 ]; then apt-get update -qq; apt_updated=2; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+need() { ! command -v "$1" >/dev/null 2>&1 || ! dpkg -s "$2" >/dev/null 2>&1; }
+
+install_packages() {
+  local want=()
+  dpkg -s docker.io >/dev/null 2>&1 || want+=(docker.io/trixie)
+  dpkg -s containerd >/dev/null 2>&1 || want+=(containerd/trixie)
+  dpkg -s kind >/dev/null 2>&1 || want+=(kind/sid)
+  dpkg -s docker-registry >/dev/null 2>&1 || want+=(docker-registry)
+  dpkg -s busybox-static >/dev/null 2>&1 || want+=(busybox-static)
+  dpkg -s mmdebstrap >/dev/null 2>&1 || want+=(mmdebstrap)
+  dpkg -s chromium >/dev/null 2>&1 || want+=(chromium)
+  dpkg -s iptables >/dev/null 2>&1 || want+=(iptables)
+  dpkg -s jq >/dev/null 2>&1 || want+=(jq)
+  [ ${#want[@]} -eq 0 ] && { log "packages present"; return 0; }
+  add_newer_suites
+  log "installing ${want[*]}"
+  apt_install "${want[@]}"
+}
+
+start_dockerd() {
+  if docker info >/dev/null 2>&1; then log "docker engine already running"; return 0; fi
+  log "starting dockerd"
+  mkdir -p /var/log
+  # containerd ships with docker.io's dependency; dockerd starts its own when none is running.
+  nohup dockerd >/var/log/pullproof-dockerd.log 2>&1 &
+  for _ in $(seq 1 60); do
+    docker info >/dev/null 2>&1 && { log "docker engine up ($(docker version --format '{{.Server.Version}}'))"; return 0; }
+    sleep 1
+  done
+  log "dockerd did not come up in 60s; last log lines:"; tail -n 30 /var/log/pullproof-dockerd.log >&2; return 1
+}
+
+install_packages
+start_dockerd

@@ -1,0 +1,48 @@
+# pullproof — two commands matter: `make test` (here and in CI) and `make e2e` (needs kind node images).
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := test
+
+# Every recipe runs with a Node >= 22 first on PATH (the system one, or .toolchain/ from the npm registry).
+NODE_PATH_DIR = $$(scripts/ensure-node.sh)
+WITH_NODE = PATH="$(NODE_PATH_DIR):$$PATH"
+K8S ?=
+
+.PHONY: setup test lint typecheck unit integration e2e bench clean doctor
+
+# node_modules is stale when the lock file or package.json is newer than npm's own record of it.
+node_modules/.package-lock.json: package.json package-lock.json
+	$(WITH_NODE) npm ci --no-audit --no-fund
+	@touch $@
+
+setup: node_modules/.package-lock.json
+
+lint: setup
+	$(WITH_NODE) npx eslint .
+
+typecheck: setup
+	$(WITH_NODE) npx tsc -p tsconfig.json
+
+unit: setup
+	$(WITH_NODE) npx vitest run --project unit
+
+integration: setup
+	$(WITH_NODE) TESTCONTAINERS_RYUK_DISABLED=true npx vitest run --project integration
+
+# lint + typecheck + unit + integration (integration needs a running Docker engine; .ci/run starts one).
+test: lint typecheck
+	$(WITH_NODE) TESTCONTAINERS_RYUK_DISABLED=true npx vitest run
+
+doctor: setup
+	$(WITH_NODE) node bin/pullproof.mjs doctor $(if $(K8S),--k8s $(K8S))
+
+# The real-cluster suite: doctor first, so a missing node image or engine is named before any work starts.
+e2e: setup
+	$(WITH_NODE) node bin/pullproof.mjs doctor $(if $(K8S),--k8s $(K8S))
+	$(WITH_NODE) TESTCONTAINERS_RYUK_DISABLED=true node bin/pullproof.mjs run $(if $(K8S),--k8s $(K8S))
+
+bench: setup
+	$(WITH_NODE) TESTCONTAINERS_RYUK_DISABLED=true node bench/run.ts
+
+clean:
+	rm -rf node_modules .toolchain .toolchain.tmp.* .cache artifacts dist coverage
