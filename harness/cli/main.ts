@@ -10,4 +10,13 @@ const program = new Command('pullproof')
 registerDoctor(program);
 registerRun(program);
 
-await program.parseAsync(process.argv);
+// Errors reach the person at the terminal as one line (our error classes already say what to do);
+// the stack only with PULLPROOF_DEBUG=1.
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`pullproof: ${message}\n`);
+  if (process.env.PULLPROOF_DEBUG === '1' && error instanceof Error) process.stderr.write(`${error.stack ?? ''}\n`);
+  process.exitCode = 2;
+}

@@ -1,0 +1,25 @@
+/**
+ * The raw facts doctor gathers from the machine, before any judgement. Gathering (probe.ts) is the
+ * only part that runs commands; judging (checks.ts) is pure and tested with recorded outputs.
+ */
+export interface CommandOutcome {
+  /** Exit code; undefined when the command could not be started (not installed). */
+  readonly exitCode: number | undefined;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export interface MachineFacts {
+  readonly nodeVersion: string;
+  readonly dockerVersion: CommandOutcome;
+  readonly dockerInfo: CommandOutcome;
+  readonly kindVersion: CommandOutcome;
+  readonly kubectlVersion: CommandOutcome;
+  readonly nodeImageInspect: CommandOutcome;
+  /** `docker search` through the daemon: the daemon's own route to Docker Hub (proxies included). */
+  readonly registryProbe: CommandOutcome | undefined;
+  readonly kindNetworkInspect: CommandOutcome;
+  /** Free bytes on the filesystem holding Docker's data root; undefined when unknown. */
+  readonly freeDiskBytes: number | undefined;
+  readonly freeDiskPath: string | undefined;
+}

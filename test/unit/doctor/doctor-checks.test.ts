@@ -1,0 +1,164 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  checkCgroups,
+  checkDisk,
+  checkDockerEngine,
+  checkKind,
+  checkKindNetwork,
+  checkKubectl,
+  checkNode,
+  checkNodeImage,
+  judge,
+} from '../../../harness/doctor/checks.ts';
+import type { CommandOutcome, MachineFacts } from '../../../harness/doctor/facts.ts';
+import { parseDockerInfo, parseDockerVersion, parseKindNetwork, parseKindVersion, parseKubectlVersion } from '../../../harness/doctor/parse.ts';
+import { kubernetesVersion } from '../../../harness/cluster/versions.ts';
+
+// Outputs recorded on a Debian 12 machine with Debian's docker.io 26.1.5, kind 0.33.0, kubectl 1.32.
+const recorded = (name: string): string => readFileSync(join(import.meta.dirname, 'recorded', name), 'utf8');
+const ok = (stdout: string): CommandOutcome => ({ exitCode: 0, stdout, stderr: '' });
+const failed = (stderr: string): CommandOutcome => ({ exitCode: 1, stdout: '', stderr });
+const notInstalled: CommandOutcome = { exitCode: undefined, stdout: '', stderr: 'spawn kind ENOENT' };
+const k134 = kubernetesVersion('1.34');
+const k137 = kubernetesVersion('1.37');
+const daemonDown = failed('Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?');
+
+function healthyFacts(overrides: Partial<MachineFacts> = {}): MachineFacts {
+  return {
+    nodeVersion: 'v24.22.3',
+    dockerVersion: ok(recorded('docker-version.json')),
+    dockerInfo: ok(recorded('docker-info.json')),
+    kindVersion: ok(recorded('kind-version.txt')),
+    kubectlVersion: ok(recorded('kubectl-version.json')),
+    nodeImageInspect: ok('[{"Id":"sha256:abc"}]'),
+    registryProbe: undefined,
+    kindNetworkInspect: failed('Error response from daemon: network kind not found'),
+    freeDiskBytes: 80 * 1024 ** 3,
+    freeDiskPath: '/var/lib/docker',
+    ...overrides,
+  };
+}
+
+describe('parsing recorded tool output', () => {
+  it('reads server version and API version from `docker version --format json`', () => {
+    expect(parseDockerVersion(recorded('docker-version.json'))).toEqual({ serverVersion: '26.1.5+dfsg1', apiVersion: '1.45', minApiVersion: '1.24' });
+  });
+
+  it('reads storage driver and cgroup version from `docker info --format json`', () => {
+    expect(parseDockerInfo(recorded('docker-info.json'))).toMatchObject({ storageDriver: 'overlay2', cgroupVersion: '1', cgroupDriver: 'cgroupfs', dockerRootDir: '/var/lib/docker' });
+  });
+
+  it('reads the kind and kubectl versions', () => {
+    expect(parseKindVersion(recorded('kind-version.txt'))).toBe('v0.33.0');
+    expect(parseKubectlVersion(recorded('kubectl-version.json'))).toBe('v1.32.4-dispatcher');
+  });
+
+  it("reads the kind network's IPv4 gateway, ignoring its IPv6 subnet", () => {
+    expect(parseKindNetwork(recorded('kind-network-present.json'))).toEqual({ driver: 'bridge', ipv4Gateway: '172.18.0.1', ipv4Subnet: '172.18.0.0/16', containers: 0 });
+  });
+
+  it('returns undefined for output that is not what the tool prints', () => {
+    expect(parseDockerVersion('Cannot connect to the Docker daemon')).toBeUndefined();
+    expect(parseDockerInfo('{}')).toBeUndefined();
+    expect(parseKindVersion('command not found')).toBeUndefined();
+    expect(parseKindNetwork('[]')).toBeUndefined();
+  });
+});
+
+describe('doctor decisions', () => {
+  it('passes on the recorded healthy machine for Kubernetes 1.34 and exits ready', () => {
+    const report = judge(healthyFacts(), k134);
+    expect(report.checks.map((c) => [c.id, c.status])).toEqual([
+      ['node', 'pass'],
+      ['docker-engine', 'pass'],
+      ['cgroups', 'pass'],
+      ['kind', 'pass'],
+      ['kubectl', 'pass'],
+      ['node-image', 'pass'],
+      ['disk', 'pass'],
+      ['kind-network', 'pass'],
+    ]);
+    expect(report.ok).toBe(true);
+  });
+
+  it('fails Node 20 with a remedy that names make setup', () => {
+    const check = checkNode('v20.20.2');
+    expect(check.status).toBe('fail');
+    expect(check.remedy).toContain('make setup');
+  });
+
+  it('fails when the Docker engine is down, and says how to start it', () => {
+    const report = judge(healthyFacts({ dockerVersion: daemonDown, dockerInfo: daemonDown, nodeImageInspect: daemonDown, kindNetworkInspect: daemonDown }), k134);
+    const docker = report.checks.find((c) => c.id === 'docker-engine');
+    expect(docker?.status).toBe('fail');
+    expect(docker?.summary).toContain('Cannot connect to the Docker daemon');
+    expect(docker?.remedy).toMatch(/start the Docker engine/);
+    expect(report.checks.find((c) => c.id === 'node-image')?.summary).toContain('not checked');
+    expect(report.ok).toBe(false);
+  });
+
+  it('fails when the docker CLI is missing', () => {
+    expect(checkDockerEngine({ exitCode: undefined, stdout: '', stderr: 'spawn docker ENOENT' }, notInstalled)).toMatchObject({ status: 'fail', summary: 'docker CLI not found on PATH' });
+  });
+
+  it('fails an engine older than Docker 20.10 (kind needs --cgroupns=private)', () => {
+    const check = checkDockerEngine(ok(recorded('docker-version-old.json')), ok(recorded('docker-info.json')));
+    expect(check.status).toBe('fail');
+    expect(check.remedy).toContain('20.10');
+  });
+
+  it('fails Kubernetes 1.35+ on a cgroup v1 host but not 1.34', () => {
+    const info = ok(recorded('docker-info.json'));
+    expect(checkCgroups(info, k137)?.status).toBe('fail');
+    expect(checkCgroups(info, k137)?.remedy).toContain('cgroup v2');
+    expect(checkCgroups(info, k134)?.status).toBe('pass');
+    const v2 = ok(recorded('docker-info.json').replace('"CgroupVersion":"1"', '"CgroupVersion":"2"'));
+    expect(checkCgroups(v2, k137)?.status).toBe('pass');
+  });
+
+  it('fails a missing kind and a kind too old for the kubeadm API of the minor', () => {
+    expect(checkKind(notInstalled, k134)).toMatchObject({ status: 'fail', summary: 'kind not found on PATH' });
+    const old = checkKind(ok(recorded('kind-version-old.txt')), k137);
+    expect(old.status).toBe('fail');
+    expect(old.summary).toContain('kubeadm.k8s.io/v1beta4');
+  });
+
+  it('only warns when kubectl is missing: it is optional', () => {
+    const check = checkKubectl({ exitCode: undefined, stdout: '', stderr: 'spawn kubectl ENOENT' });
+    expect(check.status).toBe('warn');
+    expect(judge(healthyFacts({ kubectlVersion: notInstalled }), k134).ok).toBe(true);
+  });
+
+  it('tells "will be pulled by kind" from "registry unreachable" for a missing node image', () => {
+    const missing = failed('Error: No such image: kindest/node');
+    const pullable = checkNodeImage(missing, ok('NAME DESCRIPTION\nkindest/node'), true, k134);
+    expect(pullable.status).toBe('pass');
+    expect(pullable.summary).toContain('kind will pull it');
+    const unreachable = checkNodeImage(missing, failed('dial tcp: lookup index.docker.io: no such host'), true, k134);
+    expect(unreachable.status).toBe('fail');
+    expect(unreachable.summary).toContain('registry is unreachable');
+    expect(unreachable.remedy).toContain('docker load');
+    expect(unreachable.summary).toContain(k134.nodeImage);
+  });
+
+  it('fails below 4 GiB free disk and warns below 10 GiB', () => {
+    expect(checkDisk(2 * 1024 ** 3, '/var/lib/docker').status).toBe('fail');
+    expect(checkDisk(6 * 1024 ** 3, '/var/lib/docker').status).toBe('warn');
+    expect(checkDisk(60 * 1024 ** 3, '/var/lib/docker').status).toBe('pass');
+  });
+
+  it('accepts an absent kind network, and fails one without an IPv4 gateway for the token realm', () => {
+    expect(checkKindNetwork(failed('network kind not found'), true).status).toBe('pass');
+    expect(checkKindNetwork(ok(recorded('kind-network-present.json')), true).summary).toContain('gateway 172.18.0.1');
+    const v6only = JSON.parse(recorded('kind-network-present.json')) as [{ IPAM: { Config: unknown[] } }];
+    v6only[0].IPAM.Config = v6only[0].IPAM.Config.slice(0, 1);
+    expect(checkKindNetwork(ok(JSON.stringify(v6only)), true).status).toBe('fail');
+  });
+
+  it('gives every warn and fail a remedy', () => {
+    const report = judge(healthyFacts({ dockerVersion: daemonDown, dockerInfo: daemonDown, kindVersion: notInstalled, kubectlVersion: notInstalled, freeDiskBytes: undefined }), k137);
+    for (const check of report.checks.filter((c) => c.status !== 'pass')) expect(check.remedy, check.id).toBeTruthy();
+  });
+});
