@@ -81,6 +81,17 @@ export const KUBERNETES_VERSIONS: Readonly<Record<KubernetesMinor, KubernetesVer
   },
 };
 
+/**
+ * The Kubernetes release a node image carries, read from its tag (`kindest/node:v1.33.7@sha256:…`
+ * → `v1.33.7`). The stand-in node impersonates it through a mounted `/kind/version`, which is the
+ * file kind reads to pick the kubeadm API (v1beta3 below 1.36, v1beta4 from 1.36).
+ */
+export function kubernetesRelease(version: KubernetesVersion): string {
+  const tag = /:(v\d+\.\d+\.\d+)(?:@|$)/.exec(version.nodeImage);
+  if (!tag?.[1]) throw new Error(`version table entry ${version.minor} has a node image without a vX.Y.Z tag: ${version.nodeImage}`);
+  return tag[1];
+}
+
 export const SUPPORTED_MINORS = Object.keys(KUBERNETES_VERSIONS) as KubernetesMinor[];
 
 export class UnsupportedKubernetesVersionError extends Error {
