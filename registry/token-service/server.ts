@@ -1,0 +1,464 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { evaluate, mayAssume, type Policy, type Principal } from '../policy/policy.ts';
+import { AuditLog, type AuditEntry } from './audit.ts';
+import { CredentialStore, type RoleSession } from './credentials.ts';
+import { formatScope, parseScopes, ScopeError, type ResourceScope } from './scope.ts';
+import { ServiceAccountTokenError, ServiceAccountVerifier, looksLikeJwt, type IssuerTrust, type ServiceAccountIdentity } from './service-account.ts';
+import { accessFromScopes, createTokenSigner, type SigningAlgorithm, type TokenSigner } from './signing.ts';
+
+/**
+ * The token service: the distribution token endpoint (`<base>/token`, GET + OAuth2 POST) and the
+ * exchange endpoint (`<base>/exchange`). node:http only, everything in-process so verdicts can
+ * cite the audit log directly (DESIGN.md decision 2).
+ */
+
+export interface AdminIdentity {
+  readonly username: string;
+  readonly password: string;
+}
+
+export interface TokenServiceOptions {
+  /** Where to listen. Default 127.0.0.1 on a free port. */
+  readonly listen?: { readonly host?: string; readonly port?: number };
+  /**
+   * Base URL clients use (realm = `<base>/token`, exchange = `<base>/exchange`). Default
+   * `http://<listen host>:<port>`. The kind tier listens on the kind network gateway and advertises it.
+   */
+  readonly publicBaseUrl?: string;
+  /** The registry's `auth.token.service`; becomes the `aud` of registry tokens. */
+  readonly service: string;
+  /** The registry's `auth.token.issuer`; becomes the `iss` of registry tokens. */
+  readonly issuer?: string;
+  /** Audience a service-account token must carry. Default `pullproof-registry`. */
+  readonly serviceAccountAudience?: string;
+  readonly serviceAccountIssuers?: readonly IssuerTrust[];
+  /** Clock leeway for SA token exp/nbf, seconds. Default 30. */
+  readonly leewaySeconds?: number;
+  /** Static admin identity (fixture pushes). From config; there is no built-in default. */
+  readonly admin?: AdminIdentity;
+  readonly policy: Policy;
+  readonly signingAlgorithm?: SigningAlgorithm;
+  /** Registry token lifetime. Default 300 s; the spec says never below 60 s. */
+  readonly tokenTtlSeconds?: number;
+  /** Lifetime of credentials minted by /exchange. Default 900 s. */
+  readonly exchangeTtlSeconds?: number;
+  /** JSON-lines audit file (appended). Without it the audit is in-process only. */
+  readonly auditFile?: string;
+}
+
+export interface TokenService {
+  readonly baseUrl: string;
+  /** `<base>/token`: the registry's `auth.token.realm`. */
+  readonly realm: string;
+  readonly exchangeUrl: string;
+  readonly service: string;
+  readonly issuer: string;
+  /** Listening address (may differ from the advertised base URL). */
+  readonly address: { readonly host: string; readonly port: number };
+  /** PEM of the self-signed signing certificate: the registry's `rootcertbundle`. */
+  readonly rootCertificatePem: string;
+  readonly audit: AuditLog;
+  auditFor(query: { namespace: string; serviceAccount: string }): AuditEntry[];
+  trustIssuer(trust: IssuerTrust): void;
+  setPolicy(policy: Policy): void;
+  close(): Promise<void>;
+}
+
+export class TokenServiceStartError extends Error {
+  readonly address: string;
+  constructor(address: string, detail: string, options?: { cause?: unknown }) {
+    super(`token service could not listen on ${address}: ${detail}; choose another listen address/port`, options);
+    this.name = 'TokenServiceStartError';
+    this.address = address;
+  }
+}
+
+/** Hard limits: a token request is a few hundred bytes; an SA JWT ~1–2 KiB. */
+export const LIMITS = {
+  maxHeaderBytes: 16 * 1024,
+  maxAuthorizationBytes: 8 * 1024,
+  maxFormBodyBytes: 16 * 1024,
+  maxJsonBodyBytes: 64 * 1024,
+  maxAnnotations: 64,
+  maxAnnotationValueBytes: 4096,
+} as const;
+
+/** An error the client caused; becomes a JSON response and an audit entry. Never carries a secret. */
+class RequestError extends Error {
+  readonly status: number;
+  readonly code: string;
+  constructor(status: number, code: string, detail: string) {
+    super(detail);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+type Resolved =
+  | { kind: 'admin'; username: string }
+  | { kind: 'serviceAccount'; identity: ServiceAccountIdentity; username: string }
+  | { kind: 'exchange'; session: RoleSession; username: string }
+  | { kind: 'refresh'; principal: Resolved };
+
+interface AuditContext {
+  identity: AuditEntry['identity'];
+  subject?: string;
+  username?: string;
+  serviceAccount?: ServiceAccountIdentity;
+  role?: string;
+  annotations?: Readonly<Record<string, string>>;
+  requestedScopes: string[];
+  grantedScopes: string[];
+  denyReason?: string;
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  const declared = Number(req.headers['content-length'] ?? '0');
+  if (declared > limit) throw new RequestError(400, 'invalid_request', `request body of ${declared} bytes exceeds the ${limit}-byte limit`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw new RequestError(400, 'invalid_request', `request body exceeds the ${limit}-byte limit`);
+    chunks.push(chunk);
+  }
+  const buffer = Buffer.concat(chunks);
+  const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+  try {
+    return text.decode(buffer);
+  } catch {
+    throw new RequestError(400, 'invalid_request', 'request body is not valid UTF-8');
+  }
+}
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** RFC 7617 Basic credentials; strict base64 (Go's StdEncoding is strict too). Undefined = no header. */
+export function parseBasicAuthorization(header: string | undefined): { username: string; password: string } | undefined {
+  if (header === undefined) return undefined;
+  if (header.length > LIMITS.maxAuthorizationBytes) throw new RequestError(400, 'invalid_request', `Authorization header longer than ${LIMITS.maxAuthorizationBytes} bytes`);
+  const match = /^Basic +([^ ]+) *$/i.exec(header);
+  if (!match) throw new RequestError(400, 'invalid_request', 'Authorization must be "Basic <base64(username:password)>"');
+  const encoded = match[1] ?? '';
+  if (!BASE64.test(encoded)) throw new RequestError(400, 'invalid_request', 'Authorization Basic credentials are not valid base64');
+  let decoded: string;
+  try {
+    decoded = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(encoded, 'base64'));
+  } catch {
+    throw new RequestError(400, 'invalid_request', 'Authorization Basic credentials are not UTF-8');
+  }
+  const colon = decoded.indexOf(':');
+  if (colon === -1) throw new RequestError(400, 'invalid_request', 'Authorization Basic credentials have no ":" between username and password');
+  return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
+function equalSecret(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+const rfc3339 = (date: Date): string => date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+export async function startTokenService(options: TokenServiceOptions): Promise<TokenService> {
+  const host = options.listen?.host ?? '127.0.0.1';
+  const issuer = options.issuer ?? 'pullproof-token-service';
+  const tokenTtl = Math.max(60, options.tokenTtlSeconds ?? 300); // token.md: a token should never have <60 s to live
+  const exchangeTtl = options.exchangeTtlSeconds ?? 900;
+  let policy = options.policy;
+  const signer: TokenSigner = await createTokenSigner({ algorithm: options.signingAlgorithm ?? 'ES256' });
+  const verifier = new ServiceAccountVerifier({
+    audience: options.serviceAccountAudience ?? 'pullproof-registry',
+    issuers: options.serviceAccountIssuers ?? [],
+    leewaySeconds: options.leewaySeconds ?? 30,
+  });
+  const audit = new AuditLog(options.auditFile ? { file: options.auditFile } : {});
+  if (options.admin) audit.registerSecret(options.admin.password);
+  const exchangeCredentials = new CredentialStore<RoleSession>('ppx_');
+  const refreshTokens = new CredentialStore<Resolved>('ppr_');
+  let basePath = '';
+
+  async function resolveSecret(username: string, password: string): Promise<Resolved> {
+    if (options.admin && username === options.admin.username) {
+      if (equalSecret(password, options.admin.password)) return { kind: 'admin', username };
+      throw new RequestError(401, 'invalid_client', 'admin credentials are wrong');
+    }
+    if (password.startsWith(exchangeCredentials.prefix)) {
+      const session = exchangeCredentials.lookup(password, username);
+      if (!session) throw new RequestError(401, 'invalid_client', 'exchange credential is unknown, expired, or not issued to this username');
+      return { kind: 'exchange', session: session.value, username };
+    }
+    if (looksLikeJwt(password)) {
+      // The Basic username is not authenticated by anything, so it is recorded but never trusted.
+      return { kind: 'serviceAccount', identity: await verifier.verify(password), username };
+    }
+    throw new RequestError(401, 'invalid_client', 'credentials are neither a service-account token, an exchange credential nor the admin identity');
+  }
+
+  function principalOf(resolved: Resolved): Principal {
+    if (resolved.kind === 'refresh') return principalOf(resolved.principal);
+    if (resolved.kind === 'admin') return { kind: 'admin', username: resolved.username };
+    if (resolved.kind === 'exchange') {
+      return { kind: 'role', role: resolved.session.role, namespace: resolved.session.serviceAccount.namespace, name: resolved.session.serviceAccount.name };
+    }
+    return { kind: 'serviceAccount', namespace: resolved.identity.namespace, name: resolved.identity.name };
+  }
+
+  function describeIdentity(resolved: Resolved, context: AuditContext): void {
+    if (resolved.kind === 'refresh') {
+      describeIdentity(resolved.principal, context);
+      context.identity = 'refresh';
+      return;
+    }
+    context.username = resolved.username;
+    if (resolved.kind === 'admin') {
+      context.identity = 'admin';
+      context.subject = `admin:${resolved.username}`;
+    } else if (resolved.kind === 'exchange') {
+      context.identity = 'exchange';
+      context.serviceAccount = resolved.session.serviceAccount;
+      context.subject = resolved.session.serviceAccount.subject;
+      context.role = resolved.session.role;
+    } else {
+      context.identity = 'serviceAccount';
+      context.serviceAccount = resolved.identity;
+      context.subject = resolved.identity.subject;
+    }
+  }
+
+  async function handleToken(req: IncomingMessage, res: ServerResponse, url: URL, context: AuditContext): Promise<number> {
+    let params: URLSearchParams;
+    let credentials: { username: string; password: string } | undefined;
+    let refreshToken: string | undefined;
+    const oauth = req.method === 'POST';
+    if (oauth) {
+      // oauth.md: POST <realm>, application/x-www-form-urlencoded, grant_type password | refresh_token.
+      const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+      if (type !== 'application/x-www-form-urlencoded') throw new RequestError(400, 'invalid_request', 'POST body must be application/x-www-form-urlencoded');
+      params = new URLSearchParams(await readBody(req, LIMITS.maxFormBodyBytes));
+      const grantType = params.get('grant_type');
+      if (grantType === 'password') {
+        const username = params.get('username');
+        const password = params.get('password');
+        if (!username || !password) throw new RequestError(400, 'invalid_request', 'grant_type=password needs username and password');
+        credentials = { username, password };
+      } else if (grantType === 'refresh_token') {
+        refreshToken = params.get('refresh_token') ?? '';
+        if (!refreshToken) throw new RequestError(400, 'invalid_request', 'grant_type=refresh_token needs refresh_token');
+      } else {
+        // RFC 6749 §5.2 unsupported_grant_type; 400 keeps containerd's POST→GET fallback available.
+        throw new RequestError(400, 'unsupported_grant_type', `grant_type ${JSON.stringify((grantType ?? '').slice(0, 64))} is not password or refresh_token`);
+      }
+    } else {
+      params = url.searchParams;
+      credentials = parseBasicAuthorization(req.headers.authorization);
+      const account = params.get('account');
+      // docker_auth rule (reference §5.1): an `account` that names someone else is refused.
+      if (account !== null && credentials && account !== credentials.username) throw new RequestError(400, 'invalid_request', 'account does not match the Basic username');
+    }
+    const service = params.get('service');
+    if (params.getAll('service').length > 1) throw new RequestError(400, 'invalid_request', 'service given more than once');
+    if (service !== options.service) throw new RequestError(400, 'invalid_request', `service ${JSON.stringify((service ?? '').slice(0, 64))} is not served here (expected ${JSON.stringify(options.service)})`);
+    let scopes: ResourceScope[];
+    try {
+      scopes = parseScopes(params.getAll('scope'));
+    } catch (error) {
+      if (error instanceof ScopeError) throw new RequestError(400, 'invalid_scope', error.message);
+      throw error;
+    }
+    context.requestedScopes = scopes.map(formatScope);
+
+    let resolved: Resolved;
+    if (refreshToken !== undefined) {
+      const session = refreshTokens.lookup(refreshToken);
+      if (session) resolved = { kind: 'refresh', principal: session.value };
+      else if (looksLikeJwt(refreshToken)) resolved = { kind: 'serviceAccount', identity: await verifier.verify(refreshToken), username: '' }; // containerd identity-token mode
+      else throw new RequestError(401, 'invalid_grant', 'refresh_token is unknown or expired');
+    } else if (credentials) {
+      resolved = await resolveSecret(credentials.username, credentials.password);
+    } else {
+      // token.md allows anonymous tokens; this policy model has no anonymous grants, so say so early.
+      context.identity = 'anonymous';
+      throw new RequestError(401, 'invalid_client', 'anonymous access is not granted anything: send Basic credentials');
+    }
+    describeIdentity(resolved, context);
+
+    const decisions = evaluate(policy, principalOf(resolved), scopes);
+    const granted = decisions.map((decision) => ({ ...decision.requested, actions: decision.granted }));
+    context.grantedScopes = granted.filter((scope) => scope.actions.length > 0).map(formatScope);
+    const reasons = decisions.flatMap((decision) => (decision.denyReason ? [decision.denyReason] : []));
+    if (reasons.length > 0) context.denyReason = reasons.join('; ');
+
+    const subject = context.subject ?? '';
+    const { token, issuedAt } = await signer.sign({ issuer, audience: options.service, subject, access: accessFromScopes(granted), expiresInSeconds: tokenTtl });
+    const body: Record<string, unknown> = {
+      // Both fields: containerd's GET parser prefers access_token, its POST parser reads only access_token (§1.4).
+      token,
+      access_token: token,
+      expires_in: tokenTtl,
+      issued_at: rfc3339(issuedAt),
+    };
+    if (oauth) body.scope = context.grantedScopes.join(' ');
+    const offline = oauth ? params.get('access_type') === 'offline' : params.get('offline_token') === 'true';
+    if (offline && refreshToken === undefined) {
+      const refreshTtl = resolved.kind === 'serviceAccount' ? Math.max(0, Math.floor((resolved.identity.expiresAt.getTime() - Date.now()) / 1000)) : exchangeTtl;
+      body.refresh_token = refreshTokens.mint(context.username ?? '', Math.min(refreshTtl, exchangeTtl), resolved).secret;
+    }
+    sendJson(res, 200, body);
+    return 200;
+  }
+
+  async function handleExchange(req: IncomingMessage, res: ServerResponse, context: AuditContext): Promise<number> {
+    if (req.method !== 'POST') throw new RequestError(405, 'invalid_request', 'exchange accepts POST only');
+    const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+    if (type !== 'application/json') throw new RequestError(400, 'invalid_request', 'Content-Type must be application/json');
+    let body: unknown;
+    try {
+      body = JSON.parse(await readBody(req, LIMITS.maxJsonBodyBytes));
+    } catch (error) {
+      if (error instanceof RequestError) throw error;
+      throw new RequestError(400, 'invalid_request', 'body is not valid JSON');
+    }
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new RequestError(400, 'invalid_request', 'body must be a JSON object');
+    const { serviceAccountToken, role, annotations = {} } = body as Record<string, unknown>;
+    for (const key of Object.keys(body)) {
+      if (!['serviceAccountToken', 'role', 'annotations'].includes(key)) throw new RequestError(400, 'invalid_request', `unknown field ${JSON.stringify(key.slice(0, 64))}`);
+    }
+    if (typeof serviceAccountToken !== 'string' || serviceAccountToken === '') throw new RequestError(400, 'invalid_request', 'serviceAccountToken must be a non-empty string');
+    if (typeof role !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/.test(role)) throw new RequestError(400, 'invalid_request', 'role must be a role name ([A-Za-z0-9._-])');
+    if (typeof annotations !== 'object' || annotations === null || Array.isArray(annotations)) throw new RequestError(400, 'invalid_request', 'annotations must be an object of strings');
+    const entries = Object.entries(annotations as Record<string, unknown>);
+    if (entries.length > LIMITS.maxAnnotations) throw new RequestError(400, 'invalid_request', `more than ${LIMITS.maxAnnotations} annotations`);
+    for (const [key, value] of entries) {
+      if (key.length === 0 || key.length > 317 || typeof value !== 'string' || value.length > LIMITS.maxAnnotationValueBytes) {
+        throw new RequestError(400, 'invalid_request', `annotation ${JSON.stringify(key.slice(0, 64))} must be a string of at most ${LIMITS.maxAnnotationValueBytes} bytes`);
+      }
+    }
+    const annotationMap = Object.fromEntries(entries) as Record<string, string>;
+    context.role = role;
+    context.annotations = annotationMap;
+    let identity: ServiceAccountIdentity;
+    try {
+      identity = await verifier.verify(serviceAccountToken);
+    } catch (error) {
+      if (error instanceof ServiceAccountTokenError) throw new RequestError(401, 'invalid_token', error.message);
+      throw error;
+    }
+    context.identity = 'serviceAccount';
+    context.serviceAccount = identity;
+    context.subject = identity.subject;
+    const trust = mayAssume(policy, role, identity.namespace, identity.name);
+    if (!trust.allowed) throw new RequestError(403, 'access_denied', trust.reason);
+    const username = `pullproof-role.${role}.${randomBytes(4).toString('hex')}`;
+    const minted = exchangeCredentials.mint(username, exchangeTtl, { role, serviceAccount: identity, annotations: annotationMap });
+    context.username = username;
+    context.grantedScopes = [`role:${role}`];
+    sendJson(res, 200, { username, password: minted.secret, expiresInSeconds: exchangeTtl, expiresAt: rfc3339(minted.expiresAt) });
+    return 200;
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://token-service.invalid');
+    } catch {
+      sendJson(res, 400, { error: 'invalid_request', detail: 'request target is not a valid URL' });
+      return;
+    }
+    const endpoint = url.pathname === `${basePath}/token` ? 'token' : url.pathname === `${basePath}/exchange` ? 'exchange' : undefined;
+    if (!endpoint) {
+      sendJson(res, 404, { error: 'not_found', detail: `no endpoint here: use ${basePath}/token or ${basePath}/exchange` });
+      return;
+    }
+    const context: AuditContext = { identity: 'unknown', requestedScopes: [], grantedScopes: [] };
+    let status: number;
+    try {
+      if (endpoint === 'token' && req.method !== 'GET' && req.method !== 'POST') throw new RequestError(405, 'invalid_request', 'token endpoint accepts GET and POST');
+      status = endpoint === 'token' ? await handleToken(req, res, url, context) : await handleExchange(req, res, context);
+    } catch (error) {
+      let failure: RequestError;
+      if (error instanceof RequestError) failure = error;
+      else if (error instanceof ServiceAccountTokenError) failure = new RequestError(401, 'invalid_token', error.message);
+      else failure = new RequestError(500, 'server_error', `internal error: ${error instanceof Error ? error.name : 'unknown'}`);
+      status = failure.status;
+      context.denyReason = failure.message;
+      context.grantedScopes = [];
+      const headers: Record<string, string> = status === 401 ? { 'www-authenticate': 'Basic realm="pullproof-token-service"' } : {};
+      if (status === 400 || status === 405) headers.connection = 'close';
+      if (!res.headersSent) sendJson(res, status, { error: failure.code, detail: failure.message }, headers);
+      else res.destroy();
+    }
+    const outcome: AuditEntry['outcome'] =
+      status !== 200 ? 'rejected' : context.denyReason ? (context.grantedScopes.length > 0 ? 'partial' : 'denied') : 'granted';
+    const sa = context.serviceAccount;
+    audit.record({
+      client: req.socket.remoteAddress ?? 'unknown',
+      endpoint,
+      method: req.method ?? '',
+      status,
+      outcome,
+      identity: context.identity,
+      ...(context.subject ? { subject: context.subject } : {}),
+      ...(context.username ? { username: context.username } : {}),
+      ...(sa ? { serviceAccount: { namespace: sa.namespace, name: sa.name, uid: sa.uid }, issuer: sa.issuer } : {}),
+      ...(sa?.pod ? { pod: sa.pod } : {}),
+      ...(sa?.node ? { node: sa.node } : {}),
+      ...(context.role ? { role: context.role } : {}),
+      ...(context.annotations ? { annotations: context.annotations } : {}),
+      requestedScopes: context.requestedScopes,
+      grantedScopes: context.grantedScopes,
+      ...(context.denyReason ? { denyReason: context.denyReason } : {}),
+    });
+  }
+
+  const server: Server = createServer({ maxHeaderSize: LIMITS.maxHeaderBytes, requestTimeout: 15_000, headersTimeout: 10_000 }, (req, res) => {
+    handle(req, res).catch(() => {
+      if (!res.headersSent) sendJson(res, 500, { error: 'server_error', detail: 'internal error' });
+      else res.destroy();
+    });
+  });
+  // Oversized headers (a 64 KiB Authorization, say) and unparsable requests never reach the handler:
+  // Node reports them here. Answer with a JSON 400 instead of Node's bare 431/400, then close.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+    if (!socket.writable) return socket.destroy();
+    const detail = error.code === 'HPE_HEADER_OVERFLOW' ? `request headers exceed ${LIMITS.maxHeaderBytes} bytes` : 'malformed HTTP request';
+    const body = JSON.stringify({ error: 'invalid_request', detail });
+    socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error) => reject(new TokenServiceStartError(`${host}:${options.listen?.port ?? 0}`, error.message, { cause: error })));
+    server.listen(options.listen?.port ?? 0, host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const baseUrl = (options.publicBaseUrl ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/$/, '');
+  basePath = new URL(baseUrl).pathname.replace(/\/$/, '');
+
+  return {
+    baseUrl,
+    realm: `${baseUrl}/token`,
+    exchangeUrl: `${baseUrl}/exchange`,
+    service: options.service,
+    issuer,
+    address: { host, port },
+    rootCertificatePem: signer.certificatePem,
+    audit,
+    auditFor: (query) => audit.auditFor(query),
+    trustIssuer: (trust) => verifier.trustIssuer(trust),
+    setPolicy: (next) => {
+      policy = next;
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await audit.close();
+    },
+  };
+}

@@ -1,0 +1,218 @@
+import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, errors, jwtVerify, type JWK, type JWTVerifyGetKey } from 'jose';
+
+/**
+ * Verifies Kubernetes service-account tokens (bound tokens from the TokenRequest API, as kubelet
+ * hands them to credential providers under KEP-4412).
+ *
+ * Rules enforced (issue 3 "Identities"):
+ *  - algorithm allow-list RS256/ES256: `alg: none` and HMAC are refused — an HS256 token "signed"
+ *    with the issuer's public key is the classic key-confusion attack;
+ *  - `iss` must be a trusted issuer; the key comes from that issuer's JWKS only (static, or OIDC
+ *    discovery `/.well-known/openid-configuration` → `jwks_uri`, as kube-apiserver publishes it);
+ *  - `aud` must contain the expected audience; `exp` required, `exp`/`nbf` checked with a small leeway;
+ *  - `sub` must be `system:serviceaccount:<ns>:<name>` and agree with the `kubernetes.io` claims.
+ */
+
+export interface ObjectRef {
+  readonly name: string;
+  readonly uid: string;
+}
+
+export interface ServiceAccountIdentity {
+  readonly issuer: string;
+  readonly subject: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly uid: string;
+  readonly pod?: ObjectRef;
+  readonly node?: ObjectRef;
+  readonly expiresAt: Date;
+}
+
+export interface IssuerTrust {
+  readonly issuer: string;
+  /** A static JWK Set (e.g. read from the cluster's `/openid/v1/jwks`). */
+  readonly jwks?: { readonly keys: readonly JWK[] };
+  /**
+   * Base URL serving `/.well-known/openid-configuration`; defaults to the issuer URL when no
+   * `jwks` is given (Kubernetes structured authentication also lets discovery differ from `iss`).
+   */
+  readonly discoveryUrl?: string;
+}
+
+export type RejectionReason =
+  | 'malformed'
+  | 'untrusted_issuer'
+  | 'algorithm_not_allowed'
+  | 'bad_signature'
+  | 'wrong_audience'
+  | 'expired'
+  | 'not_yet_valid'
+  | 'bad_claims'
+  | 'issuer_unreachable';
+
+/** The presented token is not an acceptable service-account token. The token itself is never kept. */
+export class ServiceAccountTokenError extends Error {
+  readonly reason: RejectionReason;
+  readonly issuer?: string;
+  constructor(reason: RejectionReason, detail: string, options?: { issuer?: string; cause?: unknown }) {
+    super(`service-account token rejected (${reason}): ${detail}`, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'ServiceAccountTokenError';
+    this.reason = reason;
+    if (options?.issuer !== undefined) this.issuer = options.issuer;
+  }
+}
+
+export class IssuerDiscoveryError extends Error {
+  readonly url: string;
+  constructor(url: string, detail: string, options?: { cause?: unknown }) {
+    super(`OIDC discovery at ${url} failed: ${detail}; check that the issuer serves /.well-known/openid-configuration or configure its jwks statically`, options);
+    this.name = 'IssuerDiscoveryError';
+    this.url = url;
+  }
+}
+
+export const ALLOWED_ALGORITHMS = ['RS256', 'ES256'] as const;
+
+const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+
+export function looksLikeJwt(value: string): boolean {
+  return value.length < 16_384 && JWT_SHAPE.test(value);
+}
+
+async function discover(issuer: string, base: string): Promise<JWTVerifyGetKey> {
+  const url = `${base.replace(/\/$/, '')}/.well-known/openid-configuration`;
+  let document: unknown;
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(5_000), redirect: 'error' });
+    if (!response.ok) throw new IssuerDiscoveryError(url, `HTTP ${response.status}`);
+    document = await response.json();
+  } catch (error) {
+    if (error instanceof IssuerDiscoveryError) throw error;
+    throw new IssuerDiscoveryError(url, error instanceof Error ? error.message : String(error), { cause: error });
+  }
+  const doc = document as { issuer?: unknown; jwks_uri?: unknown };
+  // OpenID Connect Discovery §4.3: the document's issuer MUST equal the issuer it was fetched for.
+  if (doc.issuer !== issuer) throw new IssuerDiscoveryError(url, `document names issuer ${JSON.stringify(doc.issuer)}, expected ${JSON.stringify(issuer)}`);
+  if (typeof doc.jwks_uri !== 'string') throw new IssuerDiscoveryError(url, 'document has no jwks_uri');
+  return createRemoteJWKSet(new URL(doc.jwks_uri), { timeoutDuration: 5_000 });
+}
+
+export class ServiceAccountVerifier {
+  readonly audience: string;
+  readonly leewaySeconds: number;
+  readonly #issuers = new Map<string, { trust: IssuerTrust; keys?: Promise<JWTVerifyGetKey> }>();
+
+  constructor(options: { audience: string; issuers?: readonly IssuerTrust[]; leewaySeconds?: number }) {
+    this.audience = options.audience;
+    this.leewaySeconds = options.leewaySeconds ?? 30;
+    for (const trust of options.issuers ?? []) this.trustIssuer(trust);
+  }
+
+  /** Adds (or replaces) a trusted issuer at runtime: the kind tier learns the JWKS after cluster start. */
+  trustIssuer(trust: IssuerTrust): void {
+    if (!trust.issuer) throw new ServiceAccountTokenError('untrusted_issuer', 'trustIssuer needs a non-empty issuer');
+    this.#issuers.set(trust.issuer, { trust });
+  }
+
+  trustedIssuers(): string[] {
+    return [...this.#issuers.keys()];
+  }
+
+  #keys(issuer: string): Promise<JWTVerifyGetKey> | undefined {
+    const entry = this.#issuers.get(issuer);
+    if (!entry) return undefined;
+    if (!entry.keys) {
+      const { trust } = entry;
+      entry.keys = trust.jwks
+        ? Promise.resolve(createLocalJWKSet({ keys: [...trust.jwks.keys] }))
+        : discover(issuer, trust.discoveryUrl ?? issuer);
+      // A failed discovery is retried on the next token rather than cached forever.
+      entry.keys.catch(() => {
+        if (this.#issuers.get(issuer) === entry) entry.keys = undefined;
+      });
+    }
+    return entry.keys;
+  }
+
+  async verify(token: string): Promise<ServiceAccountIdentity> {
+    if (!looksLikeJwt(token)) throw new ServiceAccountTokenError('malformed', 'not a compact JWS (three base64url parts)');
+    let unverifiedIssuer: unknown;
+    try {
+      unverifiedIssuer = decodeJwt(token).iss;
+    } catch (error) {
+      throw new ServiceAccountTokenError('malformed', 'payload is not a JSON object', { cause: error });
+    }
+    if (typeof unverifiedIssuer !== 'string') throw new ServiceAccountTokenError('bad_claims', 'no iss claim');
+    const keys = this.#keys(unverifiedIssuer);
+    if (!keys) throw new ServiceAccountTokenError('untrusted_issuer', `issuer ${JSON.stringify(unverifiedIssuer.slice(0, 200))} is not trusted`, { issuer: unverifiedIssuer });
+    let getKey: JWTVerifyGetKey;
+    try {
+      getKey = await keys;
+    } catch (error) {
+      throw new ServiceAccountTokenError('issuer_unreachable', error instanceof Error ? error.message : String(error), { issuer: unverifiedIssuer, cause: error });
+    }
+    let payload: Record<string, unknown>;
+    try {
+      ({ payload } = await jwtVerify(token, getKey, {
+        algorithms: [...ALLOWED_ALGORITHMS],
+        issuer: unverifiedIssuer,
+        audience: this.audience,
+        clockTolerance: this.leewaySeconds,
+        requiredClaims: ['exp', 'sub'],
+      }));
+    } catch (error) {
+      throw mapJoseError(error, unverifiedIssuer, this.audience);
+    }
+    return identityFromClaims(payload, unverifiedIssuer);
+  }
+}
+
+function mapJoseError(error: unknown, issuer: string, audience: string): ServiceAccountTokenError {
+  const options = { issuer, cause: error };
+  if (error instanceof errors.JWTExpired) return new ServiceAccountTokenError('expired', 'exp is in the past', options);
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    if (error.claim === 'aud') return new ServiceAccountTokenError('wrong_audience', `aud does not contain ${JSON.stringify(audience)}`, options);
+    if (error.claim === 'nbf') return new ServiceAccountTokenError('not_yet_valid', 'nbf is in the future', options);
+    return new ServiceAccountTokenError('bad_claims', `claim ${error.claim} check failed: ${error.reason}`, options);
+  }
+  if (error instanceof errors.JOSEAlgNotAllowed) return new ServiceAccountTokenError('algorithm_not_allowed', `only ${ALLOWED_ALGORITHMS.join(', ')} are accepted`, options);
+  if (error instanceof errors.JWSSignatureVerificationFailed) return new ServiceAccountTokenError('bad_signature', 'signature does not verify with the issuer key', options);
+  if (error instanceof errors.JWKSNoMatchingKey) return new ServiceAccountTokenError('bad_signature', 'no key of the issuer matches the token header', options);
+  if (error instanceof errors.JWSInvalid || error instanceof errors.JWTInvalid) return new ServiceAccountTokenError('malformed', error.message, options);
+  if (error instanceof errors.JOSEError) return new ServiceAccountTokenError('bad_signature', error.code, options);
+  return new ServiceAccountTokenError('malformed', error instanceof Error ? error.message : String(error), options);
+}
+
+const SUBJECT = /^system:serviceaccount:([^:]+):([^:]+)$/;
+
+function ref(value: unknown): ObjectRef | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { name, uid } = value as { name?: unknown; uid?: unknown };
+  return typeof name === 'string' && typeof uid === 'string' ? { name, uid } : undefined;
+}
+
+function identityFromClaims(payload: Record<string, unknown>, issuer: string): ServiceAccountIdentity {
+  const subject = String(payload.sub);
+  const match = SUBJECT.exec(subject);
+  if (!match) throw new ServiceAccountTokenError('bad_claims', 'sub is not system:serviceaccount:<namespace>:<name>', { issuer });
+  const [, namespace = '', name = ''] = match;
+  const k8s = payload['kubernetes.io'] as { namespace?: unknown; serviceaccount?: unknown; pod?: unknown; node?: unknown } | undefined;
+  const serviceAccount = ref(k8s?.serviceaccount);
+  // Bound tokens carry kubernetes.io.{namespace,serviceaccount}; legacy secret tokens do not and are refused.
+  if (!k8s || k8s.namespace !== namespace || !serviceAccount || serviceAccount.name !== name) {
+    throw new ServiceAccountTokenError('bad_claims', 'kubernetes.io claims are missing or disagree with sub', { issuer });
+  }
+  const pod = ref(k8s.pod);
+  const node = ref(k8s.node);
+  return {
+    issuer,
+    subject,
+    namespace,
+    name,
+    uid: serviceAccount.uid,
+    ...(pod ? { pod } : {}),
+    ...(node ? { node } : {}),
+    expiresAt: new Date(Number(payload.exp) * 1000),
+  };
+}
