@@ -31,7 +31,10 @@ integration: setup
 
 # lint + typecheck + unit + integration (integration needs a running Docker engine; .ci/run starts one).
 test: lint typecheck
-	$(WITH_NODE) TESTCONTAINERS_RYUK_DISABLED=true npx vitest run
+	@mkdir -p artifacts
+	status=0; $(WITH_NODE) TESTCONTAINERS_RYUK_DISABLED=true npx vitest run --reporter=default --reporter=json \
+	  --outputFile.json=artifacts/vitest.json || status=$$?; \
+	$(WITH_NODE) node scripts/test-summary.mjs artifacts/vitest.json || status=$${status/#0/1}; exit $$status
 
 doctor: setup
 	$(WITH_NODE) node bin/pullproof.mjs doctor $(if $(K8S),--k8s $(K8S))
