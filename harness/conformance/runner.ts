@@ -1,0 +1,254 @@
+import { randomUUID } from 'node:crypto';
+import { LocalServiceAccountIssuer, type MintOptions } from '../identity/local-issuer.ts';
+import { readCredentialProviderConfig, type CredentialProvider, type CredentialProviderConfig } from './config.ts';
+import { pullWithContainerd, redact, type PullCredential, type PullOptions, type PullResult } from './containerd-pull.ts';
+import { checkBinDir, execFailureMessage, execPlugin, lookPath, type PluginExecution } from './exec-plugin.ts';
+import { kubeletRules, type FeatureGateOverrides, type KubeletRules } from './kubelet-rules.ts';
+import { BasicDockerKeyring } from './match-images.ts';
+import { evaluateResponse, planInvocation, type InvocationPlan, type PodIdentity, type ResponseVerdict } from './provide.ts';
+import { decodeResponse, encodeRequest, ResponseRejectedError, type AuthEntry } from './protocol.ts';
+import { tokenHash } from './cache-key.ts';
+import { CredentialProviderConfigError } from './config.ts';
+import { validateCredentialProviderConfig, validationFailureMessage, type FieldError } from './validate.ts';
+
+/**
+ * The kubelet-exact runner: what kubelet would do for one image pull of one pod, from config file
+ * to containerd. Pure decisions live in config/validate/match-images/provide/protocol/cache-key;
+ * this module wires them to the two edges (exec, ctr) and returns a typed result.
+ */
+
+/** Anything that mints kube-apiserver-shaped tokens (LocalServiceAccountIssuer satisfies it). */
+export interface TokenSource {
+  mint(options: MintOptions): Promise<string>;
+}
+
+export interface ConformanceOptions {
+  /** CredentialProviderConfig file or directory (--image-credential-provider-config). */
+  readonly config: string;
+  /** --image-credential-provider-bin-dir. */
+  readonly binDir: string;
+  readonly image: string;
+  /** Kubernetes minor whose kubelet rules apply, e.g. "1.34". */
+  readonly kubernetes: string;
+  readonly featureGates?: FeatureGateOverrides;
+  readonly pod: {
+    readonly namespace: string;
+    readonly podName?: string;
+    readonly podUid?: string;
+    /** Omit or '' for a pod without a service account. */
+    readonly serviceAccountName?: string;
+    readonly serviceAccountUid?: string;
+    readonly serviceAccountAnnotations?: Readonly<Record<string, string>>;
+  };
+  readonly node?: { readonly name: string; readonly uid: string };
+  /** Default: a fresh LocalServiceAccountIssuer with issuer `https://kubernetes.default.svc.cluster.local`. */
+  readonly tokenSource?: TokenSource;
+  /** TokenRequest expirationSeconds; kubelet leaves it unset, i.e. the API default of 3600. */
+  readonly tokenExpirationSeconds?: number;
+  /** The kubelet host environment the plugin inherits (default process.env). */
+  readonly hostEnv?: NodeJS.ProcessEnv;
+  /** Exec timeout; kubelet's is a fixed 1 minute. */
+  readonly timeoutMs?: number;
+  /** Pull through containerd with the resulting credentials. */
+  readonly pull?: PullOptions | false;
+}
+
+export interface RedactedExecution extends Omit<PluginExecution, 'stdout' | 'stderr'> {
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export interface ProviderTrace {
+  readonly name: string;
+  readonly apiVersion: string;
+  readonly plan: InvocationPlan;
+  /** The request kubelet wrote to stdin, token replaced by `<redacted sha256:…>`. */
+  readonly request?: string;
+  /** Claims of the minted token (not secret), when one was sent. */
+  readonly tokenClaims?: Readonly<Record<string, unknown>>;
+  readonly execution?: RedactedExecution;
+  /** kubelet's log line when exec or decoding failed (credentials dropped). */
+  readonly failure?: { readonly kubeletLog: string; readonly detail: string };
+  /** The response with passwords redacted. */
+  readonly response?: { readonly cacheKeyType: string; readonly cacheDuration: string | undefined; readonly auth: readonly { readonly key: string; readonly username: string; readonly password: string }[] };
+  readonly verdict?: ResponseVerdict extends infer V ? (V extends { accepted: true } ? Omit<V, 'auth'> : V) : never;
+  /** Auth entries this provider contributed to the keyring. */
+  readonly contributed: number;
+}
+
+export interface KeyringEntry {
+  readonly provider: string;
+  readonly key: string;
+  readonly username: string;
+}
+
+export interface ConformanceResult {
+  readonly kubernetes: KubeletRules;
+  readonly configHash: string;
+  readonly configSources: CredentialProviderConfig['sources'];
+  readonly image: string;
+  readonly pod: PodIdentity;
+  readonly providers: readonly ProviderTrace[];
+  /** BasicDockerKeyring.Lookup(image): the credentials kubelet tries, in order. */
+  readonly keyring: readonly KeyringEntry[];
+  readonly decision: 'pull-with-credentials' | 'pull-anonymously';
+  readonly pull?: PullResult;
+  /** The credentials themselves (non-enumerable: never serialised or printed). */
+  readonly secretCredentials: readonly PullCredential[];
+}
+
+/** kubelet refuses to start: config unreadable or invalid (kubelet's exact text in kubeletMessage). */
+export class KubeletConfigRejectedError extends CredentialProviderConfigError {
+  readonly errors: readonly FieldError[];
+  constructor(path: string, errors: readonly FieldError[]) {
+    super(path, validationFailureMessage(errors), 'kubelet would refuse to start; fix the fields named above');
+    this.name = 'KubeletConfigRejectedError';
+    this.errors = errors;
+  }
+}
+
+/** Reads and validates a config as the given kubelet would at startup; throws kubelet's error. */
+export async function loadKubeletCredentialProviderConfig(path: string, rules: KubeletRules): Promise<CredentialProviderConfig> {
+  const config = await readCredentialProviderConfig(path, { cacheTypeField: rules.cacheTypeField });
+  const errors = validateCredentialProviderConfig(config, rules);
+  if (errors.length > 0) throw new KubeletConfigRejectedError(path, errors);
+  return config;
+}
+
+function resolvePod(options: ConformanceOptions['pod']): PodIdentity {
+  return {
+    namespace: options.namespace,
+    podName: options.podName ?? 'pullproof-conformance',
+    podUid: options.podUid ?? randomUUID(),
+    serviceAccountName: options.serviceAccountName ?? '',
+    serviceAccountUid: options.serviceAccountUid ?? randomUUID(),
+    serviceAccountAnnotations: options.serviceAccountAnnotations ?? {},
+  };
+}
+
+function decodeClaims(token: string): Record<string, unknown> | undefined {
+  const payload = token.split('.')[1];
+  if (!payload) return undefined;
+  try {
+    return JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
+
+async function provideOne(
+  provider: CredentialProvider,
+  options: ConformanceOptions,
+  pod: PodIdentity,
+  rules: KubeletRules,
+  tokens: () => TokenSource,
+): Promise<{ trace: ProviderTrace; auth: readonly (readonly [string, AuthEntry])[] }> {
+  const plan = planInvocation(provider, options.image, pod, rules);
+  const base = { name: provider.name, apiVersion: provider.apiVersion, plan, contributed: 0 };
+  if (!plan.invoke) return { trace: base, auth: [] };
+  let token = '';
+  if (plan.audience !== undefined) {
+    // getServiceAccountToken: TokenRequest{audiences: [audience], boundObjectRef: Pod, expirationSeconds unset}.
+    token = await tokens().mint({
+      namespace: pod.namespace,
+      serviceAccountName: pod.serviceAccountName,
+      serviceAccountUid: pod.serviceAccountUid,
+      audience: [plan.audience],
+      pod: { name: pod.podName, uid: pod.podUid },
+      ...(options.node ? { node: options.node } : {}),
+      expiresInSeconds: options.tokenExpirationSeconds ?? 3600,
+    });
+  }
+  const stdin = encodeRequest(provider.apiVersion, options.image, token, plan.annotations);
+  const secrets = token ? [token] : [];
+  const request = token ? stdin.replace(token, `<redacted ${tokenHash(token).slice(0, 19)}…>`) : stdin;
+  const tokenClaims = token ? decodeClaims(token) : undefined;
+  const exec = await execPlugin({ binDir: options.binDir, provider, stdin, hostEnv: options.hostEnv, timeoutMs: options.timeoutMs });
+  // Passwords the plugin printed are only known after decoding; redact stdout by structure below.
+  const redactedExec = (passwords: readonly string[]): RedactedExecution => ({
+    ...exec,
+    stdout: redact(exec.stdout, [...secrets, ...passwords]),
+    stderr: redact(exec.stderr, [...secrets, ...passwords]),
+  });
+  const withRequest = { ...base, request, ...(tokenClaims ? { tokenClaims } : {}) };
+  if (exec.runError !== undefined) {
+    const kubeletLog = `Failed getting credential from external registry credential provider: ${execFailureMessage(provider.name, options.image, exec)}`;
+    return {
+      trace: { ...withRequest, execution: redactedExec([]), failure: { kubeletLog: redact(kubeletLog, secrets), detail: exec.timedOut ? `killed after ${options.timeoutMs ?? 60_000} ms` : 'the plugin failed; see its stderr' } },
+      auth: [],
+    };
+  }
+  let response;
+  try {
+    response = decodeResponse(exec.stdout, provider.apiVersion);
+  } catch (error) {
+    if (!(error instanceof ResponseRejectedError)) throw error;
+    const stdoutHidden = { ...redactedExec([]), stdout: '<not shown: kubelet could not decode it and it may hold credentials>' };
+    return {
+      trace: { ...withRequest, execution: stdoutHidden, failure: { kubeletLog: `Failed getting credential from external registry credential provider: ${error.kubeletMessage}`, detail: error.detail } },
+      auth: [],
+    };
+  }
+  const passwords = response.auth.map(([, a]) => a.password);
+  const redactedResponse = {
+    cacheKeyType: response.cacheKeyType,
+    cacheDuration: response.cacheDuration === undefined ? undefined : `${response.cacheDuration / 1e9}s`,
+    auth: response.auth.map(([key, a]) => ({
+      key,
+      username: a.username,
+      password: token && a.password === token ? '<redacted: the service-account token itself>' : a.password ? '<redacted>' : '',
+    })),
+  };
+  const verdict = evaluateResponse(response, { image: options.image, provider, pod, plan, serviceAccountToken: token, rules });
+  const execution = { ...redactedExec(passwords), stdout: '<not shown: holds credentials; see response>' };
+  if (!verdict.accepted) return { trace: { ...withRequest, execution, response: redactedResponse, verdict }, auth: [] };
+  const { auth, ...verdictWithoutAuth } = verdict;
+  return { trace: { ...withRequest, execution, response: redactedResponse, verdict: verdictWithoutAuth, contributed: auth.length }, auth };
+}
+
+const DEFAULT_ISSUER = 'https://kubernetes.default.svc.cluster.local';
+
+export async function runConformance(options: ConformanceOptions): Promise<ConformanceResult> {
+  const rules = kubeletRules(options.kubernetes, options.featureGates);
+  // RegisterCredentialProviderPlugins order: bin dir, read config, validate, then LookPath per provider.
+  await checkBinDir(options.binDir);
+  const config = await loadKubeletCredentialProviderConfig(options.config, rules);
+  for (const provider of config.providers) await lookPath(options.binDir, provider.name);
+
+  const pod = resolvePod(options.pod);
+  let issuer: TokenSource | undefined = options.tokenSource;
+  let pending: Promise<TokenSource> | undefined;
+  const tokens = (): TokenSource => ({
+    mint: async (m) => {
+      if (!issuer) {
+        pending ??= LocalServiceAccountIssuer.create({ issuer: DEFAULT_ISSUER });
+        issuer = await pending;
+      }
+      return issuer.mint(m);
+    },
+  });
+
+  // externalCredentialProviderKeyring.Lookup: every provider in config order adds to one keyring.
+  const keyring = new BasicDockerKeyring<{ provider: string; auth: AuthEntry }>();
+  const traces: ProviderTrace[] = [];
+  for (const provider of config.providers) {
+    const { trace, auth } = await provideOne(provider, options, pod, rules, tokens);
+    traces.push(trace);
+    keyring.add(auth.map(([key, a]) => [key, { provider: provider.name, auth: a }] as const));
+  }
+  const matches = keyring.lookup(options.image);
+  const credentials: PullCredential[] = matches.map((m) => ({ username: m.value.auth.username, password: m.value.auth.password, source: `${m.value.provider} ${m.key}` }));
+  const result = {
+    kubernetes: rules,
+    configHash: config.hash,
+    configSources: config.sources,
+    image: options.image,
+    pod,
+    providers: traces,
+    keyring: matches.map((m) => ({ provider: m.value.provider, key: m.key, username: m.value.auth.username })),
+    decision: credentials.length > 0 ? ('pull-with-credentials' as const) : ('pull-anonymously' as const),
+    ...(options.pull ? { pull: await pullWithContainerd(options.image, credentials, options.pull) } : {}),
+  };
+  // Non-enumerable: JSON.stringify, console.log and spreading never carry the passwords along.
+  return Object.defineProperty(result, 'secretCredentials', { value: credentials, enumerable: false }) as typeof result & Pick<ConformanceResult, 'secretCredentials'>;
+}

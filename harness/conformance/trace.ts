@@ -1,0 +1,65 @@
+import type { ConformanceResult, ProviderTrace } from './runner.ts';
+
+/** Human-readable trace of a conformance run. Contains no token or password (the result holds none). */
+
+function planLine(t: ProviderTrace): string {
+  if (!t.plan.invoke) {
+    const why = { 'image-not-matched': 'not consulted: image does not match', 'service-account-required': 'not invoked: pod has no service account and requireServiceAccount is true', 'required-annotation-missing': 'not invoked: required service-account annotation missing' }[t.plan.reason];
+    return `${why}\n      kubelet: ${t.plan.kubeletLog}`;
+  }
+  if (!t.plan.serviceAccountMode) return 'invoked (no service-account token: provider has no tokenAttributes or the gate is off)';
+  return t.plan.audience === undefined ? 'invoked without a token (requireServiceAccount: false, pod has no service account)' : `invoked with a service-account token for audience ${JSON.stringify(t.plan.audience)}, annotations ${JSON.stringify(t.plan.annotations)}`;
+}
+
+function providerBlock(t: ProviderTrace): string[] {
+  const lines = [`  provider ${t.name} (${t.apiVersion})`, `    ${planLine(t)}`];
+  if (t.tokenClaims) {
+    const c = t.tokenClaims;
+    lines.push(`    token: sub=${String(c.sub)} aud=${JSON.stringify(c.aud)} exp=${String(c.exp)} (value redacted)`);
+  }
+  if (t.request) lines.push(`    request (stdin): ${t.request.trim()}`);
+  if (t.execution) {
+    const e = t.execution;
+    lines.push(`    exec ${e.path}${e.args.length ? ` ${e.args.join(' ')}` : ''}: ${e.runError ?? 'exit 0'} in ${e.durationMs.toFixed(0)} ms`);
+    if (e.stderr.trim()) lines.push(`    stderr: ${e.stderr.trim().split('\n').join('\n            ')}`);
+  }
+  if (t.failure) lines.push(`    credentials dropped — kubelet: ${t.failure.kubeletLog.trim()}`, `      why: ${t.failure.detail}`);
+  if (t.response) {
+    const r = t.response;
+    lines.push(`    response: cacheKeyType=${JSON.stringify(r.cacheKeyType)} cacheDuration=${r.cacheDuration ?? '(unset)'}`);
+    for (const a of r.auth) lines.push(`      auth ${JSON.stringify(a.key)}: username=${JSON.stringify(a.username)} password=${a.password}`);
+  }
+  if (t.verdict) {
+    if (!t.verdict.accepted) lines.push(`    credentials dropped — kubelet: ${t.verdict.kubeletLog}`);
+    else {
+      const c = t.verdict.cache;
+      lines.push(`    accepted: ${t.contributed} auth entr${t.contributed === 1 ? 'y' : 'ies'}`);
+      lines.push(c.cached ? `    cache: ${c.durationText} under key [${c.keyParts.join(', ')}]` : `    cache: not cached (duration 0); key would be [${c.keyParts.join(', ')}]`);
+      lines.push(`    cache key bytes: ${c.keyHex}`);
+    }
+  }
+  return lines;
+}
+
+export function formatTrace(result: ConformanceResult): string {
+  const r = result.kubernetes;
+  const lines = [
+    `kubelet ${r.minor} rules (KubeletServiceAccountTokenForCredentialProviders=${r.saTokenForCredentialProviders}, cacheType ${r.cacheTypeField ? 'required' : 'absent'})`,
+    `config: ${result.configSources.map((s) => `${s.path} (${s.apiVersion})`).join(', ')} — valid, hash ${result.configHash}`,
+    `image: ${result.image}`,
+    `pod: ${result.pod.namespace}/${result.pod.podName} serviceAccount=${result.pod.serviceAccountName || '(none)'}`,
+    'providers:',
+    ...result.providers.flatMap(providerBlock),
+  ];
+  if (result.keyring.length > 0) {
+    lines.push(`decision: kubelet pulls with ${result.keyring.length} credential(s), in order:`);
+    for (const k of result.keyring) lines.push(`  ${k.provider} key ${JSON.stringify(k.key)} username=${JSON.stringify(k.username)}`);
+  } else {
+    lines.push('decision: no credentials — kubelet pulls without credentials ("Pulling image without credentials")');
+  }
+  if (result.pull) {
+    for (const a of result.pull.attempts) lines.push(`pull attempt (${a.credentialSource ?? 'anonymous'}): ${a.ok ? 'ok' : a.message}`);
+    lines.push(`pull: ${result.pull.outcome.toUpperCase()}${result.pull.outcome === 'denied' ? ` — containerd: ${result.pull.message}` : ''}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
