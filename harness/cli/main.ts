@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerDoctor } from './commands/doctor.ts';
 import { registerRun } from './commands/run.ts';
+import { registerConformance } from './commands/conformance.ts';
 
 // Each command lives in commands/<name>.ts and registers itself; this file only assembles them.
 const program = new Command('pullproof')
@@ -9,6 +10,7 @@ const program = new Command('pullproof')
 
 registerDoctor(program);
 registerRun(program);
+registerConformance(program);
 
 // Errors reach the person at the terminal as one line (our error classes already say what to do);
 // the stack only with PULLPROOF_DEBUG=1.

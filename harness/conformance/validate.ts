@@ -185,6 +185,7 @@ export function validateCredentialProviderConfig(config: Pick<CredentialProvider
 /** utilerrors.NewAggregate(...).Error(): de-duplicated messages; one bare, several as `[a, b]`. */
 export function aggregateMessage(errors: readonly FieldError[]): string {
   const messages = [...new Set(errors.map((e) => e.message))];
+  if (messages.length === 0) return ''; // NewAggregate(nil) is nil: no error at all
   return messages.length === 1 ? (messages[0] ?? '') : `[${messages.join(', ')}]`;
 }
 

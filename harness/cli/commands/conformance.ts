@@ -1,0 +1,169 @@
+import { writeFile } from 'node:fs/promises';
+import { Command, Option, InvalidArgumentError } from 'commander';
+import { DEFAULT_MINOR, SUPPORTED_MINORS } from '../../cluster/versions.ts';
+import { LocalServiceAccountIssuer } from '../../identity/local-issuer.ts';
+import { formatTrace, parseFeatureGates, runConformance, type ConformanceResult } from '../../conformance/index.ts';
+import { CredentialProviderConfigError } from '../../conformance/config.ts';
+import { PluginRegistrationError } from '../../conformance/exec-plugin.ts';
+import { DEFAULT_CONTAINERD_ADDRESS } from '../../conformance/containerd-pull.ts';
+import { parseGoDuration } from '../../conformance/go/duration.ts';
+
+interface ConformanceFlags {
+  config: string;
+  binDir: string;
+  image: string;
+  k8s: string;
+  featureGates?: string;
+  namespace: string;
+  podName?: string;
+  podUid?: string;
+  serviceAccount?: string;
+  serviceAccountUid?: string;
+  annotation: Record<string, string>;
+  nodeName?: string;
+  nodeUid?: string;
+  issuer: string;
+  jwksOut?: string;
+  serveDiscovery?: string;
+  tokenExpiration: number;
+  timeout: number;
+  pull?: boolean;
+  containerdAddress: string;
+  containerdNamespace?: string;
+  plainHttp?: boolean;
+  hostsDir?: string;
+  keepImage?: boolean;
+  expect?: 'pulled' | 'denied' | 'credentials' | 'no-credentials';
+  json?: boolean;
+}
+
+function collectAnnotation(value: string, previous: Record<string, string>): Record<string, string> {
+  const eq = value.indexOf('=');
+  if (eq <= 0) throw new InvalidArgumentError(`annotation ${JSON.stringify(value)} must be key=value`);
+  return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`${JSON.stringify(value)} is not a positive integer`);
+  return n;
+}
+
+function goDurationMs(value: string): number {
+  try {
+    const ns = parseGoDuration(value);
+    if (ns <= 0) throw new InvalidArgumentError('must be positive');
+    return ns / 1e6;
+  } catch (error) {
+    throw new InvalidArgumentError(`${JSON.stringify(value)}: ${(error as Error).message} (e.g. 1m, 30s)`);
+  }
+}
+
+function outcome(result: ConformanceResult): 'pulled' | 'denied' | 'credentials' | 'no-credentials' {
+  if (result.pull) return result.pull.outcome;
+  return result.keyring.length > 0 ? 'credentials' : 'no-credentials';
+}
+
+async function action(flags: ConformanceFlags): Promise<void> {
+  const issuerUrl = flags.serveDiscovery && flags.issuer === DEFAULT_ISSUER ? `http://${flags.serveDiscovery}` : flags.issuer;
+  const issuer = await LocalServiceAccountIssuer.create({ issuer: issuerUrl });
+  if (flags.jwksOut) await writeFile(flags.jwksOut, `${JSON.stringify(issuer.jwks(), null, 2)}\n`);
+  let discovery: { close(): Promise<void> } | undefined;
+  if (flags.serveDiscovery) {
+    const [host, port] = flags.serveDiscovery.split(':');
+    discovery = await issuer.serveDiscovery({ host: host || '127.0.0.1', port: Number(port ?? 0) });
+  }
+  try {
+    const result = await runConformance({
+      config: flags.config,
+      binDir: flags.binDir,
+      image: flags.image,
+      kubernetes: flags.k8s,
+      ...(flags.featureGates ? { featureGates: parseFeatureGates(flags.featureGates) } : {}),
+      pod: {
+        namespace: flags.namespace,
+        ...(flags.podName ? { podName: flags.podName } : {}),
+        ...(flags.podUid ? { podUid: flags.podUid } : {}),
+        serviceAccountName: flags.serviceAccount ?? '',
+        ...(flags.serviceAccountUid ? { serviceAccountUid: flags.serviceAccountUid } : {}),
+        serviceAccountAnnotations: flags.annotation,
+      },
+      ...(flags.nodeName ? { node: { name: flags.nodeName, uid: flags.nodeUid ?? flags.nodeName } } : {}),
+      tokenSource: issuer,
+      tokenExpirationSeconds: flags.tokenExpiration,
+      timeoutMs: flags.timeout,
+      pull: flags.pull
+        ? {
+            address: flags.containerdAddress,
+            ...(flags.containerdNamespace ? { namespace: flags.containerdNamespace } : {}),
+            plainHttp: flags.plainHttp ?? false,
+            ...(flags.hostsDir ? { hostsDir: flags.hostsDir } : {}),
+            keep: flags.keepImage ?? false,
+          }
+        : false,
+    });
+    process.stdout.write(flags.json ? `${JSON.stringify(result, null, 2)}\n` : formatTrace(result));
+    const got = outcome(result);
+    if (flags.expect) {
+      if (got !== flags.expect) {
+        process.stderr.write(`pullproof conformance: expected ${flags.expect}, got ${got}\n`);
+        process.exitCode = 1;
+      }
+    } else if (got === 'denied') process.exitCode = 3;
+  } catch (error) {
+    // kubelet would not start (config) or not register the plugin: print kubelet's own words.
+    if (error instanceof CredentialProviderConfigError || error instanceof PluginRegistrationError) {
+      process.stderr.write(`kubelet ${flags.k8s} would refuse to start:\n  ${error.kubeletMessage}\n  (${error.message.slice(error.kubeletMessage.length).replace(/^ \(|\)$/g, '')})\n`);
+      process.exitCode = 4;
+      return;
+    }
+    throw error;
+  } finally {
+    await discovery?.close();
+  }
+}
+
+const DEFAULT_ISSUER = 'https://kubernetes.default.svc.cluster.local';
+
+export function registerConformance(program: Command): void {
+  program
+    .command('conformance')
+    .description(
+      'run a credential provider plugin exactly as kubelet would for one image pull: validate the CredentialProviderConfig with kubelet\'s rules and messages, ' +
+        'select providers by matchImages, apply the service-account rules, mint a kube-apiserver-shaped token, exec the plugin, check its response, ' +
+        'compute the cache key, and optionally pull through containerd with the credentials. Prints a trace (tokens and passwords redacted).',
+    )
+    .requiredOption('--config <path>', 'CredentialProviderConfig file or directory (kubelet --image-credential-provider-config)')
+    .requiredOption('--bin-dir <dir>', 'directory holding the plugin executables (kubelet --image-credential-provider-bin-dir)')
+    .requiredOption('--image <ref>', 'image being pulled, e.g. 127.0.0.1:5000/team-a/app:v1')
+    .addOption(new Option('--k8s <minor>', 'Kubernetes minor whose kubelet rules apply').choices(SUPPORTED_MINORS).default(DEFAULT_MINOR))
+    .option('--feature-gates <gates>', 'kubelet feature gates, e.g. KubeletServiceAccountTokenForCredentialProviders=true (default: the minor\'s default)')
+    .option('--namespace <ns>', 'pod namespace', 'default')
+    .option('--pod-name <name>', 'pod name (bound into the token)')
+    .option('--pod-uid <uid>', 'pod UID (default: random)')
+    .option('--service-account <name>', 'pod service account name; omit for a pod without one')
+    .option('--service-account-uid <uid>', 'service account UID (default: random)')
+    .option('--annotation <key=value>', 'service account annotation (repeatable); kubelet forwards only keys listed in tokenAttributes', collectAnnotation, {})
+    .option('--node-name <name>', 'node name to bind into the token')
+    .option('--node-uid <uid>', 'node UID to bind into the token (default: the node name)')
+    .option('--issuer <url>', 'issuer (iss) of the minted service-account token', DEFAULT_ISSUER)
+    .option('--jwks-out <file>', 'write the issuer\'s JWKS here, for a token service to trust')
+    .option('--serve-discovery <host:port>', 'serve OIDC discovery + JWKS for the issuer during the run (issuer defaults to http://<host:port>)')
+    .option('--token-expiration <seconds>', 'token lifetime (kubelet leaves TokenRequest expirationSeconds unset: 3600)', positiveInt, 3600)
+    .option('--timeout <duration>', 'plugin exec timeout, Go duration (kubelet: a fixed 1m)', goDurationMs, 60_000)
+    .option('--pull', 'pull the image through containerd (ctr) with the credentials kubelet would use')
+    .option('--containerd-address <socket>', 'containerd socket for --pull', DEFAULT_CONTAINERD_ADDRESS)
+    .option('--containerd-namespace <ns>', 'containerd namespace for --pull (default: a fresh pullproof-conformance-<hex>, removed afterwards)')
+    .option('--plain-http', 'registry speaks plain HTTP (ctr --plain-http)')
+    .option('--hosts-dir <dir>', 'containerd hosts directory (certs.d layout) for --pull')
+    .option('--keep-image', 'keep the pulled image and containerd namespace')
+    .addOption(new Option('--expect <outcome>', 'exit 0 only if the outcome matches (else 1)').choices(['pulled', 'denied', 'credentials', 'no-credentials']))
+    .option('--json', 'print the typed result as JSON instead of the trace (no secrets in it)')
+    .addHelpText(
+      'after',
+      '\nExit status: 0 done (pulled, when --pull); 3 pull denied; 4 kubelet would reject the config or plugin dir; 1 --expect not met; 2 usage or internal error.\n' +
+        'Example:\n  npx pullproof conformance --config fixtures/provider-configs/v1.34-exchange.yaml --bin-dir .cache/provider/bin \\\n' +
+        '    --image 127.0.0.1:5000/team-a/app:v1 --k8s 1.34 --namespace team-a --service-account builder --annotation pullproof.dev/role=team-a-pull --pull --plain-http',
+    )
+    .action(action);
+}
