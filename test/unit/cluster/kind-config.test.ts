@@ -42,7 +42,7 @@ describe('kind config per Kubernetes minor', () => {
   it('uses the pinned node image of the version table on every node', () => {
     for (const minor of SUPPORTED_MINORS) {
       const c = config(minor);
-      expect(c.nodes.map((n) => n.image)).toEqual([KUBERNETES_VERSIONS[minor as keyof typeof KUBERNETES_VERSIONS].nodeImage, KUBERNETES_VERSIONS[minor as keyof typeof KUBERNETES_VERSIONS].nodeImage]);
+      expect(c.nodes.map((n) => n.image)).toEqual([KUBERNETES_VERSIONS[minor].nodeImage, KUBERNETES_VERSIONS[minor].nodeImage]);
       expect(c.nodes[0]?.image).toMatch(/^kindest\/node:v\d+\.\d+\.\d+@sha256:[0-9a-f]{64}$/);
     }
   });
