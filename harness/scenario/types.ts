@@ -1,0 +1,131 @@
+import type { Depth } from '../results/model.ts';
+
+/**
+ * A scenario as a security reviewer reads it: who exists, what the registry allows, how the
+ * provider is configured, which pods are created, and what must happen to each. No plumbing.
+ */
+
+export type ProviderMode = 'passthrough' | 'exchange';
+export type CacheType = 'Token' | 'ServiceAccount';
+export type PullPolicy = 'Always' | 'IfNotPresent' | 'Never';
+export type RegistryAction = 'pull' | 'push' | 'delete';
+export type VerificationPolicy = 'NeverVerify' | 'NeverVerifyPreloadedImages' | 'NeverVerifyAllowlistedImages' | 'AlwaysVerify';
+
+export interface ProviderSpec {
+  readonly mode: ProviderMode;
+  /** `tokenAttributes.serviceAccountTokenAudience`: the audience kubelet requests tokens for. */
+  readonly audience: string;
+  /** Required by kubelet from 1.34; ignored (absent from the API) on 1.33. */
+  readonly cacheType?: CacheType;
+  readonly requireServiceAccount: boolean;
+  readonly requiredAnnotations?: readonly string[];
+  readonly optionalAnnotations?: readonly string[];
+  /** Exchange mode: the SA annotation whose value names the role to assume. */
+  readonly roleAnnotation?: string;
+}
+
+export interface ServiceAccountSpec {
+  readonly namespace: string;
+  readonly name: string;
+  readonly annotations?: Readonly<Record<string, string>>;
+}
+
+/** Grants to service accounts by namespace and name globs (`*` matches within a segment). */
+export interface SubjectGrant {
+  readonly namespace: string;
+  readonly serviceAccount: string;
+  /** Repository globs, e.g. `team-a/*`. */
+  readonly repositories: readonly string[];
+  readonly actions: readonly RegistryAction[];
+}
+
+/** Exchange mode: a role, who may assume it, and what it grants. */
+export interface RoleSpec {
+  readonly name: string;
+  readonly trust: readonly { readonly namespace: string; readonly serviceAccount: string }[];
+  readonly repositories: readonly string[];
+  readonly actions: readonly RegistryAction[];
+}
+
+/** A static registry user whose credentials a pod can carry as an imagePullSecret. */
+export interface PullSecretUserSpec {
+  readonly name: string;
+  readonly repositories: readonly string[];
+}
+
+export interface RegistrySpec {
+  readonly grants?: readonly SubjectGrant[];
+  readonly roles?: readonly RoleSpec[];
+  readonly pullSecretUsers?: readonly PullSecretUserSpec[];
+  /** Audience the token service accepts; defaults to the provider's audience. */
+  readonly acceptedAudience?: string;
+}
+
+export interface PodSpec {
+  readonly name: string;
+  readonly namespace: string;
+  readonly serviceAccount: string;
+  /** A repository from `images`, e.g. `team-a/app`; the runner gives it a unique tag. */
+  readonly image: string;
+  readonly pullPolicy?: PullPolicy;
+  /** Create this pod only after the named pod has a verdict (cached-image cases). */
+  readonly after?: string;
+  /** Delete and recreate the pod's service account (new UID) just before creating this pod. */
+  readonly recreateServiceAccountFirst?: boolean;
+  /** Name of a `registry.pullSecretUsers` entry whose credentials the pod carries. */
+  readonly imagePullSecret?: string;
+  /** Schedule onto the same node as the named pod (cached-image cases). */
+  readonly sameNodeAs?: string;
+}
+
+/** What must happen to a pod. `denied` may carry a pattern the denial message must match. */
+export type ExpectedFate = 'pulled' | 'vulnerable-if-gate-off' | { readonly denied: RegExp | string };
+
+export interface DetailedExpectation {
+  readonly fate: ExpectedFate;
+  /** Shallowest depth that can check this expectation; shallower depths report it as not checked. */
+  readonly depth?: Depth;
+  /** Why shallower depths cannot check it, shown in their reports. */
+  readonly why?: string;
+}
+
+export type PodExpectation = ExpectedFate | DetailedExpectation;
+
+export interface KubernetesRange {
+  /** Inclusive minor, e.g. "1.34". */
+  readonly min?: string;
+  readonly max?: string;
+}
+
+export interface ClusterNeeds {
+  readonly featureGates?: Readonly<Record<string, boolean>>;
+  readonly kubelet?: { readonly imagePullCredentialsVerificationPolicy?: VerificationPolicy };
+}
+
+export interface ScenarioInput {
+  readonly name: string;
+  readonly summary: string;
+  /** The security property this scenario protects, in one sentence. */
+  readonly property: string;
+  readonly kubernetes?: KubernetesRange;
+  readonly cluster?: ClusterNeeds;
+  readonly provider: ProviderSpec;
+  /**
+   * Node audience RBAC (`request-serviceaccounts-token-audience` for `system:nodes`): `true` grants
+   * the audience for every SA, a list grants it per SA name, `false` withholds it.
+   */
+  readonly nodeAudienceGrant: boolean | readonly string[];
+  readonly serviceAccounts: readonly ServiceAccountSpec[];
+  readonly registry: RegistrySpec;
+  /** Private repositories the scenario pushes, e.g. `['team-a/app']`. */
+  readonly images: readonly string[];
+  readonly pods: readonly PodSpec[];
+  readonly expect: Readonly<Record<string, PodExpectation>>;
+  /** Default shallowest depth for every expectation (default `plugin`). */
+  readonly depth?: Depth;
+}
+
+/** A validated scenario: same shape, expectations normalised. */
+export interface Scenario extends Omit<ScenarioInput, 'expect'> {
+  readonly expect: Readonly<Record<string, Required<Pick<DetailedExpectation, 'fate' | 'depth'>> & { readonly why?: string }>>;
+}
