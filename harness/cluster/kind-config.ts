@@ -36,6 +36,8 @@ export interface ClusterNeeds {
   readonly nodeImage?: string;
   /** Host file with one release line, mounted over /kind/version (stand-in nodes impersonate a release). */
   readonly kindVersionFile?: string;
+  /** Further mounts on every node (bring-your-own plugin files; stand-in failure injection). */
+  readonly extraMounts?: readonly KindMount[];
 }
 
 export interface KindMount {
@@ -155,6 +157,7 @@ export function nodeMounts(needs: ClusterNeeds): KindMount[] {
     mount('certsDir', needs.certsDir, NODE_PATHS.certsDir),
   ];
   if (needs.kindVersionFile !== undefined) mounts.push(mount('kindVersionFile', needs.kindVersionFile, NODE_PATHS.kindVersion));
+  for (const extra of needs.extraMounts ?? []) mounts.push({ ...mount('extraMounts', extra.hostPath, extra.containerPath), readOnly: extra.readOnly });
   return mounts;
 }
 

@@ -1,0 +1,39 @@
+import { KubeConfig, KubernetesObjectApi, OpenidApi, PatchStrategy, WellKnownApi, type KubernetesObject } from '@kubernetes/client-node';
+
+/**
+ * The two API-server steps of the lifecycle on a real cluster (absent on stand-in nodes, which
+ * run no API server): read the service-account issuer for the token service's trust, and apply
+ * the node-audience RBAC.
+ */
+
+export interface IssuerTrust {
+  readonly issuer: string;
+  /** `/.well-known/openid-configuration` as served. */
+  readonly discovery: Readonly<Record<string, unknown>>;
+  /** `/openid/v1/jwks` as served. */
+  readonly jwks: { readonly keys: readonly Readonly<Record<string, unknown>>[] };
+}
+
+function kubeConfig(path: string): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromFile(path);
+  return kc;
+}
+
+export async function fetchIssuerTrust(kubeconfigPath: string): Promise<IssuerTrust> {
+  const kc = kubeConfig(kubeconfigPath);
+  const discovery = JSON.parse(await kc.makeApiClient(WellKnownApi).getServiceAccountIssuerOpenIDConfiguration()) as Record<string, unknown>;
+  const jwks = JSON.parse(await kc.makeApiClient(OpenidApi).getServiceAccountIssuerOpenIDKeyset()) as IssuerTrust['jwks'];
+  if (typeof discovery.issuer !== 'string' || !Array.isArray(jwks.keys) || jwks.keys.length === 0) {
+    throw new Error(`the API server's service-account issuer discovery is incomplete (issuer ${String(discovery.issuer)}, ${Array.isArray(jwks.keys) ? jwks.keys.length : 0} keys): is the ServiceAccountIssuerDiscovery endpoint reachable?`);
+  }
+  return { issuer: discovery.issuer, discovery, jwks };
+}
+
+/** Server-side apply, so re-running against a reused cluster converges instead of failing on 409. */
+export async function applyObjects(kubeconfigPath: string, objects: readonly KubernetesObject[]): Promise<void> {
+  const client = KubernetesObjectApi.makeApiClient(kubeConfig(kubeconfigPath));
+  for (const object of objects) {
+    await client.patch(object, undefined, undefined, 'pullproof', true, PatchStrategy.ServerSideApply);
+  }
+}
