@@ -129,7 +129,7 @@ async function runtimeFromHost(binary: string): Promise<RuntimeSource> {
     throw new ProviderBundleError('node runtime', `host Node binary ${binary} is not readable (${(error as NodeJS.ErrnoException).code ?? 'error'}); pass hostNodeBinary`);
   });
   const { stdout: version } = await execa(binary, ['--version']);
-  return { node: binary, libs: await sharedLibsOf(binary), identity: `host:${version.trim()}:${process.arch}:${info.size}:${info.mtimeMs}`, source: 'host', cleanup: async () => undefined };
+  return { node: binary, libs: await sharedLibsOf(binary), identity: `host:${version.trim()}:${process.arch}:${info.size}:${info.mtimeMs}`, source: 'host', cleanup: () => Promise.resolve() };
 }
 
 async function runtimeFromImage(image: string, arch: NodeArch, scratch: string): Promise<RuntimeSource> {

@@ -70,10 +70,11 @@ function parseResult(status: number, text: string, endpoint: string): ExchangeRe
   } catch {
     // fall through: handled per status below
   }
+  const code = typeof body.error === 'string' ? body.error : '';
   const detail = typeof body.detail === 'string' ? body.detail : typeof body.error === 'string' ? body.error : text.slice(0, 200).replace(/\s+/g, ' ');
   if (status >= 500) throw new PluginError('exchange', `exchange endpoint ${endpoint} answered ${status} (${detail || 'no detail'}): the token service failed; retry, and check its logs`);
-  if (status === 401) throw new PluginError('exchange', `exchange endpoint ${endpoint} rejected the service-account token (401 ${String(body.error ?? '')}: ${detail}); check the token audience and the issuer the token service trusts`);
-  if (status === 403) throw new PluginError('exchange', `exchange endpoint ${endpoint} denied the role (403 ${String(body.error ?? '')}: ${detail}); the trust policy does not let this service account assume it`);
+  if (status === 401) throw new PluginError('exchange', `exchange endpoint ${endpoint} rejected the service-account token (401 ${code}: ${detail}); check the token audience and the issuer the token service trusts`);
+  if (status === 403) throw new PluginError('exchange', `exchange endpoint ${endpoint} denied the role (403 ${code}: ${detail}); the trust policy does not let this service account assume it`);
   if (status !== 200) throw new PluginError('exchange', `exchange endpoint ${endpoint} answered ${status} (${detail || 'no detail'})`);
   const { username, password, expiresInSeconds, expiresAt } = body;
   if (typeof username !== 'string' || typeof password !== 'string' || typeof expiresInSeconds !== 'number' || !Number.isFinite(expiresInSeconds)) {

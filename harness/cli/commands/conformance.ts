@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import { Command, Option, InvalidArgumentError } from 'commander';
+import { Option, InvalidArgumentError, type Command } from 'commander';
 import { DEFAULT_MINOR, SUPPORTED_MINORS } from '../../cluster/versions.ts';
 import { LocalServiceAccountIssuer } from '../../identity/local-issuer.ts';
 import { formatTrace, parseFeatureGates, runConformance, type ConformanceResult } from '../../conformance/index.ts';
@@ -150,7 +150,7 @@ export function registerConformance(program: Command): void {
     .option('--jwks-out <file>', 'write the issuer\'s JWKS here, for a token service to trust')
     .option('--serve-discovery <host:port>', 'serve OIDC discovery + JWKS for the issuer during the run (issuer defaults to http://<host:port>)')
     .option('--token-expiration <seconds>', 'token lifetime (kubelet leaves TokenRequest expirationSeconds unset: 3600)', positiveInt, 3600)
-    .option('--timeout <duration>', 'plugin exec timeout, Go duration (kubelet: a fixed 1m)', goDurationMs, 60_000)
+    .addOption(new Option('--timeout <duration>', 'plugin exec timeout, Go duration (kubelet: a fixed 1m)').argParser(goDurationMs).default(60_000, '1m'))
     .option('--pull', 'pull the image through containerd (ctr) with the credentials kubelet would use')
     .option('--containerd-address <socket>', 'containerd socket for --pull', DEFAULT_CONTAINERD_ADDRESS)
     .option('--containerd-namespace <ns>', 'containerd namespace for --pull (default: a fresh pullproof-conformance-<hex>, removed afterwards)')

@@ -120,11 +120,12 @@ export function goFilepathMatch(patternText: string, nameText: string): boolean 
     const { star, chunk, rest } = scanChunk(pattern);
     pattern = rest;
     if (star && chunk.length === 0) return !name.includes(SEPARATOR);
-    let error: unknown;
+    let error: BadPatternError | undefined;
     let t: string[] | undefined;
     try {
       t = matchChunk(chunk, name);
     } catch (e) {
+      if (!(e instanceof BadPatternError)) throw e;
       error = e;
     }
     if (t !== undefined && (t.length === 0 || pattern.length > 0)) {

@@ -70,7 +70,7 @@ function parseHost(host: string): string | undefined {
 /** Go `url.Parse(raw)` for an absolute `scheme://authority/path` URL; only what matching needs. */
 export function parseGoURL(raw: string): GoURL {
   // net/url: "invalid control character in URL" for any ASCII CTL byte.
-  if (/[\x00-\x1f\x7f]/.test(raw)) throw new GoURLError(raw, 'net/url: invalid control character in URL');
+  if ([...raw].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)) throw new GoURLError(raw, 'net/url: invalid control character in URL');
   const hashAt = raw.indexOf('#');
   const withoutFragment = hashAt >= 0 ? raw.slice(0, hashAt) : raw;
   if (hashAt >= 0) {
