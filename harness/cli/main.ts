@@ -1,6 +1,8 @@
 import { Command } from 'commander';
 import { registerDoctor } from './commands/doctor.ts';
 import { registerRun } from './commands/run.ts';
+import { registerMatrix } from './commands/matrix.ts';
+import { registerReport } from './commands/report.ts';
 import { registerConformance } from './commands/conformance.ts';
 
 // Each command lives in commands/<name>.ts and registers itself; this file only assembles them.
@@ -10,6 +12,8 @@ const program = new Command('pullproof')
 
 registerDoctor(program);
 registerRun(program);
+registerMatrix(program);
+registerReport(program);
 registerConformance(program);
 
 // Errors reach the person at the terminal as one line (our error classes already say what to do);
