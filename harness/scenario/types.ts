@@ -87,6 +87,11 @@ export interface DetailedExpectation {
   readonly depth?: Depth;
   /** Why shallower depths cannot check it, shown in their reports. */
   readonly why?: string;
+  /**
+   * The token service's audit must show a grant for this pod's service account (by UID) made after
+   * the pod was created: proof that a cached image was not reused without a fresh check.
+   */
+  readonly freshGrant?: boolean;
 }
 
 export type PodExpectation = ExpectedFate | DetailedExpectation;
@@ -127,5 +132,5 @@ export interface ScenarioInput {
 
 /** A validated scenario: same shape, expectations normalised. */
 export interface Scenario extends Omit<ScenarioInput, 'expect'> {
-  readonly expect: Readonly<Record<string, Required<Pick<DetailedExpectation, 'fate' | 'depth'>> & { readonly why?: string }>>;
+  readonly expect: Readonly<Record<string, Required<Pick<DetailedExpectation, 'fate' | 'depth'>> & { readonly why?: string; readonly freshGrant?: boolean }>>;
 }
