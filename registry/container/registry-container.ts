@@ -57,7 +57,8 @@ export class RegistryStartError extends Error {
 /** GenericContainer whose published ports bind to 127.0.0.1 instead of every interface. */
 class LoopbackContainer extends GenericContainer {
   protected override beforeContainerCreated(): Promise<void> {
-    for (const bindings of Object.values(this.hostConfig.PortBindings ?? {}) as { HostIp?: string }[][]) {
+    const portBindings = (this.hostConfig.PortBindings ?? {}) as Record<string, { HostIp?: string }[]>;
+    for (const bindings of Object.values(portBindings)) {
       for (const binding of bindings) binding.HostIp = '127.0.0.1';
     }
     return Promise.resolve();

@@ -440,6 +440,7 @@ export async function startTokenService(options: TokenServiceOptions): Promise<T
   const port = (server.address() as AddressInfo).port;
   const baseUrl = (options.publicBaseUrl ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/$/, '');
   basePath = new URL(baseUrl).pathname.replace(/\/$/, '');
+  let closing: Promise<void> | undefined;
 
   return {
     baseUrl,
@@ -455,10 +456,14 @@ export async function startTokenService(options: TokenServiceOptions): Promise<T
     setPolicy: (next) => {
       policy = next;
     },
-    async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await audit.close();
+    close() {
+      // Idempotent: tests close early to flush the audit file, fixtures close again in afterAll.
+      closing ??= (async () => {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await audit.close();
+      })();
+      return closing;
     },
   };
 }

@@ -36,7 +36,7 @@ export interface CtrSession {
   cleanup(): Promise<void>;
 }
 
-export async function ctrSession(): Promise<CtrSession> {
+export function ctrSession(): CtrSession {
   const namespace = `pullproof-${randomBytes(4).toString('hex')}`;
   const base = ['--address', CONTAINERD_ADDRESS, '--namespace', namespace];
   const pulled = new Set<string>();
