@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { imageExists } from '../../registry/container/local-image.ts';
@@ -41,7 +41,7 @@ export interface CreatedClusterInfo {
 export interface ClusterHooks {
   /** Registry container(s) on the kind network + token service (realm on `network.gateway`). */
   readonly startServices?: (ctx: StepContext) => Promise<ClusterServices>;
-  /** Fills `dir` with the provider bundle (`bin/<provider>` …). Write into it; do not replace the directory (it is bind-mounted). */
+  /** Fills `dir` with the provider bundle (`bin/<provider>` …), e.g. `buildProviderBundle({ outDir: dir, … })`. It may replace `dir`. */
   readonly writeProviderBundle: (dir: string, ctx: StepContext) => Promise<void>;
   /** Real clusters: fetchIssuerTrust() → token service trust. Stand-in nodes have no API server: omit. */
   readonly trustClusterIssuer?: (cluster: CreatedClusterInfo, ctx: StepContext) => Promise<void>;
@@ -91,6 +91,17 @@ export function newClusterName(purpose: string): string {
   return `pullproof-${purpose}-${Math.random().toString(36).slice(2, 8)}`;
 }
 
+/**
+ * Copies the built bundle into the bind-mounted directory *in place*: a bind mount holds the
+ * directory's inode, so a bundle swapped in by rename after the nodes started (reuse) would be
+ * invisible to them.
+ */
+async function syncInto(src: string, mounted: string): Promise<void> {
+  await mkdir(mounted, { recursive: true });
+  for (const entry of await readdir(mounted)) await rm(join(mounted, entry), { recursive: true, force: true });
+  await cp(src, mounted, { recursive: true, preserveTimestamps: true });
+}
+
 /** LIFO undo list: each step registers how to take back what it made. */
 class Undo {
   readonly #actions: { what: string; run: () => Promise<unknown> }[] = [];
@@ -121,6 +132,7 @@ export async function createCluster(spec: ClusterSpec, hooks: ClusterHooks, opti
   const undo = new Undo();
   const paths = {
     bundle: join(spec.workDir, 'provider'),
+    bundleBuild: join(spec.workDir, 'provider.build'),
     providerConfig: join(spec.workDir, 'credential-provider-config.yaml'),
     certs: join(spec.workDir, 'certs.d'),
     kindVersion: join(spec.workDir, 'kind-version'),
@@ -173,8 +185,9 @@ export async function createCluster(spec: ClusterSpec, hooks: ClusterHooks, opti
     }
 
     await step('write node files', async () => {
-      await mkdir(paths.bundle, { recursive: true });
-      await hooks.writeProviderBundle(paths.bundle, ctx);
+      await mkdir(paths.bundleBuild, { recursive: true });
+      await hooks.writeProviderBundle(paths.bundleBuild, ctx);
+      await syncInto(paths.bundleBuild, paths.bundle);
       await writeFile(paths.providerConfig, renderCredentialProviderConfig(credentialProviderConfig(spec.version, spec.providers)));
       await writeCertsDir(paths.certs, services?.registries ?? []);
       if (spec.impersonateRelease) await writeFile(paths.kindVersion, `${kubernetesRelease(spec.version)}\n`);
