@@ -1,0 +1,35 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { PodResult, RunResults } from '../../../harness/results/model.ts';
+import { parseResults } from '../../../harness/results/results-file.ts';
+
+/** The recorded results in fixtures/results/: one unsharded run and the six CI shards of it. */
+export const RESULTS_FIXTURES = join(import.meta.dirname, '..', '..', '..', 'fixtures', 'results');
+
+export function loadRecorded(name: string): RunResults {
+  const file = join(RESULTS_FIXTURES, name);
+  return parseResults(readFileSync(file, 'utf8'), file);
+}
+
+export const singleRun = (): RunResults => loadRecorded('single-run.json');
+
+export const shardFiles = (): string[] =>
+  readdirSync(RESULTS_FIXTURES)
+    .filter((f) => f.startsWith('shard-'))
+    .sort();
+
+export function allPods(results: RunResults): PodResult[] {
+  return results.versions.flatMap((v) => v.scenarios.flatMap((s) => s.pods));
+}
+
+/** A copy of the results with one pod changed (found by Kubernetes minor, depth and pod name). */
+export function withPod(results: RunResults, kubernetes: string, pod: string, change: (p: PodResult) => PodResult): RunResults {
+  return {
+    ...results,
+    versions: results.versions.map((v) =>
+      v.kubernetes !== kubernetes || v.depth !== 'cluster'
+        ? v
+        : { ...v, scenarios: v.scenarios.map((s) => ({ ...s, pods: s.pods.map((p) => (p.pod === pod ? change(p) : p)) })) },
+    ),
+  };
+}

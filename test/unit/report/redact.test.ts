@@ -1,0 +1,92 @@
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { REDACTED, redactResults, redactText } from '../../../harness/results/redact.ts';
+import { writeRunArtifacts } from '../../../harness/report/artifacts.ts';
+import { renderHtmlReport } from '../../../harness/report/html.ts';
+import { renderJUnit } from '../../../harness/report/junit.ts';
+import { renderTerminalTable } from '../../../harness/report/terminal-table.ts';
+import { singleRun, withPod } from './recorded.ts';
+
+const JWT = 'eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6YTpiIn0.c2lnbmF0dXJl';
+const BASIC = Buffer.from('admin:hunter2-admin').toString('base64');
+
+describe('redaction', () => {
+  it.each([
+    ['a JWT anywhere in text', `token for pod: ${JWT} (cached)`, `token for pod: ${REDACTED} (cached)`],
+    ['a JSON password value', '{"username":"ppx","password":"s3cr3t-pw","expiresIn":300}', `{"username":"ppx","password":"${REDACTED}","expiresIn":300}`],
+    ['JSON token keys', '{"token":"opaque-1","access_token":"opaque-2"}', `{"token":"${REDACTED}","access_token":"${REDACTED}"}`],
+    ['form and query values', 'grant_type=password&password=pw123&refresh_token=rt-9', `grant_type=password&password=${REDACTED}&refresh_token=${REDACTED}`],
+    ['YAML-ish values', 'client_secret: abc123', `client_secret: ${REDACTED}`],
+    ['docker config auth', '{"auths":{"r:5443":{"auth":"YWRtaW46cHc="}}}', `{"auths":{"r:5443":{"auth":"${REDACTED}"}}}`],
+    ['a Basic Authorization header', `Authorization: Basic ${BASIC}`, `Authorization: Basic ${REDACTED}`],
+    ['a Bearer Authorization header in JSON', '"authorization": "Bearer opaque.token-value_1"', `"authorization": "Bearer ${REDACTED}"`],
+    ['a bare Bearer credential', 'curl -H Bearer abcdefghijklmnop', `curl -H Bearer ${REDACTED}`],
+    ['a bare Basic credential that decodes to user:password', `sent Basic ${BASIC} to registry`, `sent Basic ${REDACTED} to registry`],
+    ["the token service's own credential format", 'exchanged for ppx_9fK2mQ7vLx3RtY8wZp1A', `exchanged for ${REDACTED}`],
+  ])('removes %s', (_what, input, expected) => {
+    expect(redactText(input)).toBe(expected);
+  });
+
+  it.each([
+    ['a Bearer challenge (where the client was sent)', 'Www-Authenticate: Bearer realm="https://172.18.0.1:5443/token",service="pullproof-registry"'],
+    ['prose about Basic authentication', 'Basic authentication is not accepted here'],
+    ['config keys that merely contain "token"', 'serviceAccountTokenAudience: pullproof-registry, tokenAttributes:\n  cacheType: Token'],
+    ['scopes and repository names', 'requested=[repository:team-a/app:pull] granted=[]'],
+  ])('keeps %s readable', (_what, input) => {
+    expect(redactText(input)).toBe(input);
+  });
+
+  it('is idempotent', () => {
+    const once = redactText(`Authorization: Bearer ${JWT} password=x token: y`);
+    expect(redactText(once)).toBe(once);
+  });
+
+  it('reaches every free-text field of the results', () => {
+    const leaked = withPod(singleRun(), '1.37', 'reader-a', (p) => ({
+      ...p,
+      note: `password=${'n0te-secret'}`,
+      verdict: { kind: 'pulled', message: JWT },
+      annotations: { 'x/token': `token=annot-secret` },
+      evidence: {
+        events: [{ type: 'Warning', reason: 'Failed', message: `Authorization: Basic ${BASIC}` }],
+        kubeletLog: [`"password":"kubelet-secret"`],
+        audit: [{ time: 't', endpoint: 'token', subject: JWT, requestedScopes: [], grantedScopes: [], denyReason: 'token=deny-secret' }],
+        trace: [`Bearer trace-secret-value`],
+      },
+    }));
+    const text = JSON.stringify(redactResults(leaked));
+    for (const secret of ['n0te-secret', JWT, 'annot-secret', BASIC, 'kubelet-secret', 'deny-secret', 'trace-secret-value']) expect(text).not.toContain(secret);
+  });
+});
+
+describe('no output carries a secret from the recorded results', () => {
+  // The recorded 1.34 mismatch quotes a kubelet request with a service-account token, an
+  // exchange request's Authorization header and an exchange response with a password.
+  const secrets = ['eyJhbGciOiJSUzI1NiIsImtpZCI6InBwLTEifQ', 'eyJhbGciOiJSUzI1NiJ9', 'ppx_9fK2mQ7vLx3RtY8wZp1A'];
+  const results = singleRun();
+
+  it('the recorded results really contain them (so this test can fail)', () => {
+    const raw = JSON.stringify(results);
+    for (const secret of secrets) expect(raw).toContain(secret);
+  });
+
+  it.each([
+    ['JUnit', (): string => renderJUnit(results)],
+    ['HTML', (): string => renderHtmlReport(results)],
+    ['terminal table', (): string => renderTerminalTable(results, { color: false })],
+  ])('%s', (_name, render) => {
+    const out = render();
+    for (const secret of secrets) expect(out).not.toContain(secret);
+  });
+
+  it('the artifacts directory (results.json, junit.xml, report.html, audit.jsonl)', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'pullproof-artifacts-'));
+    const paths = await writeRunArtifacts(results, { root, audit: [{ endpoint: 'token', note: `Authorization: Bearer ${JWT}` }] });
+    for (const file of readdirSync(paths.dir)) {
+      const text = readFileSync(join(paths.dir, file), 'utf8');
+      for (const secret of [...secrets, JWT]) expect(text, file).not.toContain(secret);
+    }
+  });
+});
