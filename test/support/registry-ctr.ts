@@ -32,6 +32,8 @@ export interface CtrPullResult {
 export interface CtrSession {
   readonly namespace: string;
   pull(reference: string, credentials?: { username: string; password: string }): Promise<CtrPullResult>;
+  /** Removes an image and (synchronously) garbage-collects its content, so the next pull fetches again. */
+  remove(reference: string): Promise<void>;
   /** Removes every image pulled in this namespace and the namespace itself. */
   cleanup(): Promise<void>;
 }
@@ -51,6 +53,9 @@ export function ctrSession(): CtrSession {
       let stderr = result.stderr;
       if (credentials) stderr = stderr.split(credentials.password).join('[REDACTED]');
       return { ok: result.exitCode === 0, exitCode: result.exitCode ?? -1, stderr, durationMs };
+    },
+    async remove(reference) {
+      await execa('ctr', [...base, 'images', 'rm', '--sync', reference], { reject: false });
     },
     async cleanup() {
       const list = await execa('ctr', [...base, 'images', 'list', '--quiet'], { reject: false });
