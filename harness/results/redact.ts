@@ -37,12 +37,23 @@ const RULES: readonly Rule[] = [
     replace: (match: string, scheme: string, gap: string, value: string) =>
       Buffer.from(value, 'base64').toString('latin1').includes(':') ? `${scheme}${gap}${REDACTED}` : match,
   },
-  // Secret-named keys in JSON-ish, YAML-ish or form text: "password":"x", token=x, client_secret: x,
-  // and docker config's "auth":"<base64>". The key must END in the secret word, so
-  // `serviceAccountTokenAudience` or `tokenAttributes:` are left alone.
+  // Secret-named keys. The key must END in the secret word, so `serviceAccountTokenAudience` or
+  // `tokenAttributes:` are left alone. Three forms, because prose also says "token:" —
+  // containerd's "failed to fetch oauth token: unexpected status" must stay readable:
+  // JSON-ish, quoted key: "password":"x", "access_token": "y", docker config's "auth":"<base64>";
   {
-    pattern: /(\b[A-Za-z_-]*(?:password|passwd|token|secret)|\bauth)(["']?[ \t]*[:=][ \t]*)(["']?)([^\s"',;&{}[\]]+)/gi,
-    replace: (_m, key: string, sep: string, quote: string) => `${key}${sep}${quote}${REDACTED}`,
+    pattern: /(["'](?:[A-Za-z_-]*(?:password|passwd|token|secret)|auth)["'][ \t]*:[ \t]*)(["']?)([^\s"',;&{}[\]]+)/gi,
+    replace: (_m, lead: string, quote: string) => `${lead}${quote}${REDACTED}`,
+  },
+  // form, query and flag style: password=x&refresh_token=y, --client-secret=z;
+  {
+    pattern: /(\b[A-Za-z_-]*(?:password|passwd|token|secret)[ \t]*=[ \t]*)(["']?)([^\s"',;&{}[\]]+)/gi,
+    replace: (_m, lead: string, quote: string) => `${lead}${quote}${REDACTED}`,
+  },
+  // YAML-ish, a key at the start of a line or a flow mapping: `client_secret: x`, `{token: y}`.
+  {
+    pattern: /((?:^|[\n{,])[ \t]*-?[ \t]*[A-Za-z_-]*(?:password|passwd|token|secret)[ \t]*:[ \t]*)(["']?)([^\s"',;&{}[\]]+)/gim,
+    replace: (_m, lead: string, quote: string) => `${lead}${quote}${REDACTED}`,
   },
 ];
 

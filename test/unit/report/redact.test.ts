@@ -33,6 +33,7 @@ describe('redaction', () => {
     ['a Bearer challenge (where the client was sent)', 'Www-Authenticate: Bearer realm="https://172.18.0.1:5443/token",service="pullproof-registry"'],
     ['prose about Basic authentication', 'Basic authentication is not accepted here'],
     ['config keys that merely contain "token"', 'serviceAccountTokenAudience: pullproof-registry, tokenAttributes:\n  cacheType: Token'],
+    ["containerd's own words", 'failed to fetch oauth token: unexpected status from GET request to https://r:5443/token?scope=repository%3Aa%3Apull: 403 Forbidden'],
     ['scopes and repository names', 'requested=[repository:team-a/app:pull] granted=[]'],
   ])('keeps %s readable', (_what, input) => {
     expect(redactText(input)).toBe(input);

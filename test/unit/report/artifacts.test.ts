@@ -1,0 +1,31 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ArtifactsError, runArtifactPaths, writeRunArtifacts } from '../../../harness/report/artifacts.ts';
+import { readResults } from '../../../harness/results/results-file.ts';
+import { singleRun } from './recorded.ts';
+
+describe('run artifacts layout', () => {
+  it('writes <root>/<run-id>/ with results.json, junit.xml, report.html and audit.jsonl', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'pullproof-artifacts-'));
+    const audit = [
+      { endpoint: 'token', outcome: 'granted', grantedScopes: ['repository:team-a/app:pull'] },
+      { endpoint: 'exchange', outcome: 'denied', denyReason: 'role team-a-read does not name team-b/app' },
+    ];
+    const paths = await writeRunArtifacts(singleRun(), { root, audit });
+    expect(paths.dir).toBe(join(root, 'gh-7712345-1'));
+    expect(await readResults(paths.results)).toEqual(await readResults(paths.results)); // parses
+    expect((await readResults(paths.results)).versions).toHaveLength(4);
+    expect(readFileSync(paths.junit, 'utf8')).toMatch(/^<\?xml version="1\.0" encoding="UTF-8"\?>\n<testsuites /);
+    expect(readFileSync(paths.html, 'utf8')).toMatch(/^<!doctype html>/);
+    expect(readFileSync(paths.audit, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as unknown)).toEqual(audit);
+    expect(paths.kindLogs).toBe(join(paths.dir, 'kind-logs'));
+    expect(existsSync(paths.kindLogs)).toBe(false); // only the runner's `kind export logs` creates it, on failure
+  });
+
+  it('refuses a run id that would escape the artifacts directory', () => {
+    expect(() => runArtifactPaths('artifacts', '../etc')).toThrow(ArtifactsError);
+    expect(() => runArtifactPaths('artifacts', 'a/b')).toThrow(/run id "a\/b" cannot name an artifacts directory/);
+  });
+});
