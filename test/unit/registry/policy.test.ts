@@ -93,3 +93,14 @@ describe('policy loader', () => {
     }
   });
 });
+
+describe('fixtures/policies/example.yaml', () => {
+  it('loads and decides as its comments say', async () => {
+    const { loadPolicyFile } = await import('../../../registry/policy/load.ts');
+    const example = await loadPolicyFile(new URL('../../../fixtures/policies/example.yaml', import.meta.url).pathname);
+    expect(evaluate(example, sa('team-a', 'builder'), [parseScope('repository:team-a/app:pull,push')])[0]?.granted).toEqual(['pull', 'push']);
+    expect(evaluate(example, sa('team-a', 'web'), [parseScope('repository:team-a/app:pull,push')])[0]?.granted).toEqual(['pull']);
+    expect(mayAssume(example, 'shared-reader', 'platform-eu', 'ci').allowed).toBe(true);
+    expect(mayAssume(example, 'shared-reader', 'platform-eu', 'web').allowed).toBe(false);
+  });
+});
