@@ -16,7 +16,7 @@ header label { font-weight: 600; }
 .layout { display: flex; align-items: flex-start; }
 main { flex: 1 1 auto; padding: 8px 16px 40px; min-width: 0; }
 aside#detail { flex: 0 0 36%; position: sticky; top: 110px; max-height: calc(100vh - 120px); overflow: auto; border-left: 1px solid var(--line); padding: 8px 16px; }
-section.version { margin: 16px 0 28px; }
+section.version { margin: 16px 0 28px; scroll-margin-top: 130px; }
 section.version h2 { font-size: 17px; border-bottom: 2px solid var(--line); padding-bottom: 4px; }
 .depth { font-weight: 400; color: var(--skip); }
 .env, .tally, .property { color: #57606a; margin: 2px 0; font-size: 13px; }
@@ -40,9 +40,9 @@ span.pod-cell { cursor: default; }
 .badge.pass { background: var(--pass); } .badge.fail { background: var(--fail); } .badge.skip { background: var(--skip); }
 #detail dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 10px; margin: 8px 0; }
 #detail dt { font-weight: 600; color: #57606a; }
-#detail dd { margin: 0; word-break: break-all; }
+#detail dd { margin: 0; overflow-wrap: anywhere; }
 #detail h4 { margin: 12px 0 4px; font-size: 13px; }
-#detail pre { background: #f6f8fa; border: 1px solid var(--line); border-radius: 6px; padding: 6px 8px; white-space: pre-wrap; word-break: break-all; font-size: 12px; margin: 0; }
+#detail pre { background: #f6f8fa; border: 1px solid var(--line); border-radius: 6px; padding: 6px 8px; white-space: pre-wrap; overflow-wrap: anywhere; font-size: 12px; margin: 0; }
 .none, .hint { color: var(--skip); font-style: italic; }
 [hidden] { display: none !important; }
 @media (max-width: 900px) { .layout { display: block; } aside#detail { position: static; border-left: 0; border-top: 1px solid var(--line); max-height: none; } }
