@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import type { IncomingMessage } from 'node:http';
 import { PluginError } from './errors.ts';
 import type { PluginOptions } from './options.ts';
 import { API_VERSION, registryOf, type CredentialProviderRequest, type CredentialProviderResponse } from './request.ts';
@@ -21,15 +20,18 @@ interface ExchangeResult {
 
 const TLS_CODES = /^(ERR_TLS_|ERR_SSL_|EPROTO$|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_(GET|VERIFY)_|ERR_OSSL)/;
 
-function post(url: URL, body: string, options: PluginOptions): Promise<{ status: number; text: string }> {
+async function post(url: URL, body: string, options: PluginOptions): Promise<{ status: number; text: string }> {
   const ca = options.caFile ? readCaFile(options.caFile) : undefined;
-  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  // Loaded on demand: node:https pulls in TLS, which costs start-up time on every kubelet exec.
+  const send = url.protocol === 'https:' ? (await import('node:https')).request : (await import('node:http')).request;
   return new Promise((resolve, reject) => {
     const req = send(
       url,
       {
         method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json', 'content-length': Buffer.byteLength(body) },
+        // One request per process: no keep-alive pool to set up or wait on.
+        agent: false,
+        headers: { 'content-type': 'application/json', accept: 'application/json', 'content-length': Buffer.byteLength(body), connection: 'close' },
         ...(ca ? { ca } : {}),
       },
       (res: IncomingMessage) => {

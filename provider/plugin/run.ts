@@ -1,5 +1,4 @@
 import { PluginError } from './errors.ts';
-import { exchange } from './exchange.ts';
 import { parseOptions, USAGE } from './options.ts';
 import { passthrough } from './passthrough.ts';
 import { parseRequest, type CredentialProviderResponse } from './request.ts';
@@ -39,7 +38,7 @@ export async function runPlugin(input: PluginInput): Promise<PluginRun> {
   try {
     const options = parseOptions(input.argv, input.env);
     const request = parseRequest(input.stdin);
-    const response: CredentialProviderResponse = options.mode === 'passthrough' ? passthrough(request, options, nowSeconds()) : await exchange(request, options, nowSeconds);
+    const response: CredentialProviderResponse = options.mode === 'passthrough' ? passthrough(request, options, nowSeconds()) : await (await import('./exchange.ts')).exchange(request, options, nowSeconds);
     return { exitCode: 0, stdout: `${JSON.stringify(response)}\n`, stderr: '' };
   } catch (error) {
     const exitCode = error instanceof PluginError ? error.exitCode : 1;
