@@ -68,3 +68,17 @@ export class HostCommandError extends Error {
     this.output = output;
   }
 }
+
+/** The kind binary is older than the Kubernetes minor needs (kubeadm API rendering). */
+export class KindVersionError extends Error {
+  readonly found: string;
+  readonly required: string;
+  readonly minor: string;
+  constructor(found: string, required: string, minor: string) {
+    super(`kind ${found} is too old for Kubernetes ${minor}: it needs kind ${required} or newer (older kind renders the wrong kubeadm API); install a newer kind from https://kind.sigs.k8s.io`);
+    this.name = 'KindVersionError';
+    this.found = found;
+    this.required = required;
+    this.minor = minor;
+  }
+}

@@ -20,10 +20,20 @@ function kubeConfig(path: string): KubeConfig {
   return kc;
 }
 
+/**
+ * client-node types both discovery endpoints as `string`, but its deserializer already parses a
+ * response served as application/json (which the API server does) into an object.
+ */
+function asJson(value: unknown): Record<string, unknown> {
+  const parsed: unknown = typeof value === 'string' ? JSON.parse(value) : value;
+  if (parsed === null || typeof parsed !== 'object') throw new Error(`the API server answered ${String(value).slice(0, 200)} where a JSON object was expected`);
+  return parsed as Record<string, unknown>;
+}
+
 export async function fetchIssuerTrust(kubeconfigPath: string): Promise<IssuerTrust> {
   const kc = kubeConfig(kubeconfigPath);
-  const discovery = JSON.parse(await kc.makeApiClient(WellKnownApi).getServiceAccountIssuerOpenIDConfiguration()) as Record<string, unknown>;
-  const jwks = JSON.parse(await kc.makeApiClient(OpenidApi).getServiceAccountIssuerOpenIDKeyset()) as IssuerTrust['jwks'];
+  const discovery = asJson(await kc.makeApiClient(WellKnownApi).getServiceAccountIssuerOpenIDConfiguration());
+  const jwks = asJson(await kc.makeApiClient(OpenidApi).getServiceAccountIssuerOpenIDKeyset()) as unknown as IssuerTrust['jwks'];
   if (typeof discovery.issuer !== 'string' || !Array.isArray(jwks.keys) || jwks.keys.length === 0) {
     throw new Error(`the API server's service-account issuer discovery is incomplete (issuer ${String(discovery.issuer)}, ${Array.isArray(jwks.keys) ? jwks.keys.length : 0} keys): is the ServiceAccountIssuerDiscovery endpoint reachable?`);
   }

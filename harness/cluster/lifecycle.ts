@@ -4,9 +4,9 @@ import { execa } from 'execa';
 import { imageExists } from '../../registry/container/local-image.ts';
 import { type RegistryHost, writeCertsDir } from './certs-dir.ts';
 import { type CredentialProviderSpec, credentialProviderConfig, renderCredentialProviderConfig } from './credential-provider-config.ts';
-import { ClusterAbortedError, ClusterStepError, NodeImageMissingError } from './errors.ts';
+import { ClusterAbortedError, ClusterStepError, KindVersionError, NodeImageMissingError } from './errors.ts';
 import { CONFIG_HASH_LABEL, type ClusterNeeds, type KindClusterConfig, kindClusterConfig, kindConfigHash, renderKindConfig } from './kind-config.ts';
-import { CLUSTER_LABEL, ROLE_LABEL, clusterContainers, kindCreate, kindDelete, kindExportLogs, kindKubeconfig, readNodeFile } from './kind-cli.ts';
+import { CLUSTER_LABEL, ROLE_LABEL, clusterContainers, kindCreate, kindDelete, kindExportLogs, kindKubeconfig, kindVersion, readNodeFile } from './kind-cli.ts';
 import { type KindNetwork, ensureKindNetwork, removeKindNetworkIfOurs } from './kind-network.ts';
 import { type KubernetesVersion, kubernetesRelease } from './versions.ts';
 
@@ -84,6 +84,18 @@ export interface Cluster extends CreatedClusterInfo {
   readonly network: KindNetwork;
   /** Removes the cluster, the services and the kind network if we created it and it is empty. */
   readonly delete: () => Promise<void>;
+}
+
+/** `v0.33.0` ≥ `v0.31.0`, numerically per component. */
+export function semverAtLeast(found: string, required: string): boolean {
+  const parts = (v: string) => v.replace(/^v/, '').split(/[.-]/).slice(0, 3).map(Number);
+  const [a, b] = [parts(found), parts(required)];
+  for (let i = 0; i < 3; i++) {
+    const x = a[i] ?? 0;
+    const y = b[i] ?? 0;
+    if (x !== y) return x > y;
+  }
+  return true;
 }
 
 /** `pullproof-<purpose>-<random>`: unique per run, recognisable in `kind get clusters`. */
@@ -169,6 +181,8 @@ export async function createCluster(spec: ClusterSpec, hooks: ClusterHooks, opti
   let services: ClusterServices | undefined;
   try {
     await step('preflight', async () => {
+      const kind = await kindVersion();
+      if (!semverAtLeast(kind, spec.version.minKind)) throw new KindVersionError(kind, spec.version.minKind, spec.version.minor);
       if (!(await imageExists(image))) {
         const pulled = await execa('docker', ['pull', image], { reject: false, all: true, cancelSignal: signal });
         if (pulled.exitCode !== 0) throw new NodeImageMissingError(image, pulled.all.trim().split('\n').pop() ?? 'docker pull failed');

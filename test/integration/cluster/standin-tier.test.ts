@@ -130,6 +130,27 @@ describeWithDocker('stand-in node tier: the real kind binary with a stand-in nod
     expect(await kindClusters()).not.toContain(spec.name);
   });
 
+  it('an abort while the services start removes the kind network it created and never runs kind', async () => {
+    const spec = await standinSpec(image, '1.33', 'abort-services');
+    const controller = new AbortController();
+    let networkCreated = false;
+    const error = await createCluster(spec, {
+      ...fakeHooks(),
+      startServices: ({ network, signal }) => {
+        networkCreated = network.created;
+        controller.abort(new Error('test: Ctrl-C while the registry starts'));
+        return Promise.reject(signal.reason as Error);
+      },
+    }, { signal: controller.signal }).then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(ClusterAbortedError);
+    expect((error as ClusterAbortedError).step).toBe('start registry and token service');
+    expect(await clusterContainers(spec.name)).toEqual([]);
+    const r = await execa('docker', ['network', 'inspect', 'kind'], { reject: false });
+    // Ours goes; someone else's stays.
+    if (networkCreated) expect(r.exitCode, 'the kind network this create made is still there').not.toBe(0);
+    else expect(r.exitCode, 'a kind network pullproof did not create was removed').toBe(0);
+  });
+
   it('a failing kubeadm init exports the node logs into the artifacts and removes the cluster', async () => {
     const base = await standinSpec(image, '1.37', 'fail');
     const failFile = join(base.workDir, 'fail-kubeadm-init');
