@@ -101,7 +101,7 @@ export interface ConformanceResult {
 export class KubeletConfigRejectedError extends CredentialProviderConfigError {
   readonly errors: readonly FieldError[];
   constructor(path: string, errors: readonly FieldError[]) {
-    super(path, validationFailureMessage(errors), 'kubelet would refuse to start; fix the fields named above');
+    super(path, validationFailureMessage(errors), 'fix the fields named above');
     this.name = 'KubeletConfigRejectedError';
     this.errors = errors;
   }
