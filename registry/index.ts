@@ -5,8 +5,8 @@
 import type { RegistryAuthSettings } from './container/registry-container.ts';
 import type { TokenService } from './token-service/server.ts';
 
-export { startTokenService, parseBasicAuthorization, LIMITS, TokenServiceStartError } from './token-service/server.ts';
-export type { TokenService, TokenServiceOptions, AdminIdentity } from './token-service/server.ts';
+export { startTokenService, parseBasicAuthorization, LIMITS, TokenServiceStartError, TokenServiceConfigError } from './token-service/server.ts';
+export type { TokenService, TokenServiceOptions, AdminIdentity, StaticUser } from './token-service/server.ts';
 export { ServiceAccountVerifier, ServiceAccountTokenError, IssuerDiscoveryError, ALLOWED_ALGORITHMS } from './token-service/service-account.ts';
 export type { IssuerTrust, ServiceAccountIdentity, RejectionReason } from './token-service/service-account.ts';
 export { AuditLog, REDACTED } from './token-service/audit.ts';

@@ -6,10 +6,12 @@ import { globMatch } from './glob.ts';
  *
  * Evaluation order (there is no "first match": order in the file never changes a decision):
  *  1. The caller's identity becomes a principal: the admin, a service account
- *     (namespace + name from a verified SA token), or a role session (minted by /exchange).
+ *     (namespace + name from a verified SA token), a role session (minted by /exchange), or a
+ *     static user (username/password from config, e.g. an imagePullSecret's credentials).
  *  2. Admin: every requested action on every resource (including `registry:catalog:*`).
  *  3. Service account: every `subjects` rule whose `match` globs match (namespace AND
  *     serviceAccount) contributes its grants. Role session: only the grants of that role.
+ *     Static user: only the grants configured for that user.
  *  4. For each requested repository scope, the allowed actions are the UNION of the actions of all
  *     contributing grants whose `repositories` globs match the repository name.
  *  5. Granted = requested ∩ allowed (distribution token spec: a partial or empty grant is not an
@@ -54,6 +56,8 @@ export interface Policy {
 
 export type Principal =
   | { readonly kind: 'admin'; readonly username: string }
+  /** A static user (e.g. the credentials of an imagePullSecret): exactly its own grants. */
+  | { readonly kind: 'staticUser'; readonly username: string; readonly grants: readonly Grant[] }
   | { readonly kind: 'serviceAccount'; readonly namespace: string; readonly name: string }
   | { readonly kind: 'role'; readonly role: string; readonly namespace: string; readonly name: string };
 
@@ -78,6 +82,7 @@ function contributingGrants(policy: Policy, principal: Principal): { source: str
         : [],
     );
   }
+  if (principal.kind === 'staticUser') return principal.grants.map((grant) => ({ source: `user ${principal.username}`, grant }));
   if (principal.kind === 'role') {
     const role = policy.roles.find((candidate) => candidate.name === principal.role);
     return role ? role.grants.map((grant) => ({ source: `role ${role.name}`, grant })) : [];
@@ -88,6 +93,7 @@ function contributingGrants(policy: Policy, principal: Principal): { source: str
 function describe(principal: Principal): string {
   if (principal.kind === 'admin') return 'admin';
   if (principal.kind === 'role') return `role ${principal.role}`;
+  if (principal.kind === 'staticUser') return `user ${principal.username}`;
   return `system:serviceaccount:${principal.namespace}:${principal.name}`;
 }
 

@@ -16,7 +16,7 @@ export interface AuditEntry {
   readonly status: number;
   readonly outcome: 'granted' | 'partial' | 'denied' | 'rejected';
   /** How the caller authenticated: service-account token, exchange credential, admin, refresh token, none. */
-  readonly identity: 'serviceAccount' | 'exchange' | 'admin' | 'refresh' | 'anonymous' | 'unknown';
+  readonly identity: 'serviceAccount' | 'exchange' | 'admin' | 'static' | 'refresh' | 'anonymous' | 'unknown';
   readonly subject?: string;
   readonly username?: string;
   readonly serviceAccount?: { readonly namespace: string; readonly name: string; readonly uid: string };

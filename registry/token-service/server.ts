@@ -1,7 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { evaluate, mayAssume, type Policy, type Principal } from '../policy/policy.ts';
+import { evaluate, mayAssume, type Grant, type Policy, type Principal } from '../policy/policy.ts';
 import { AuditLog, type AuditEntry } from './audit.ts';
 import { CredentialStore, type RoleSession } from './credentials.ts';
 import { formatScope, parseScopes, ScopeError, type ResourceScope } from './scope.ts';
@@ -19,6 +19,13 @@ export interface AdminIdentity {
   readonly password: string;
 }
 
+/** A username/password with its own grants (e.g. what an imagePullSecret carries). */
+export interface StaticUser {
+  readonly username: string;
+  readonly password: string;
+  readonly grants: readonly Grant[];
+}
+
 export interface TokenServiceOptions {
   /** Where to listen. Default 127.0.0.1 on a free port. */
   readonly listen?: { readonly host?: string; readonly port?: number };
@@ -31,13 +38,18 @@ export interface TokenServiceOptions {
   readonly service: string;
   /** The registry's `auth.token.issuer`; becomes the `iss` of registry tokens. */
   readonly issuer?: string;
-  /** Audience a service-account token must carry. Default `pullproof-registry`. */
-  readonly serviceAccountAudience?: string;
+  /**
+   * Audience(s) a service-account token must carry (any one suffices). Default
+   * `pullproof-registry`. An empty list accepts no SA token until `setServiceAccountAudiences`.
+   */
+  readonly serviceAccountAudience?: string | readonly string[];
   readonly serviceAccountIssuers?: readonly IssuerTrust[];
   /** Clock leeway for SA token exp/nbf, seconds. Default 30. */
   readonly leewaySeconds?: number;
   /** Static admin identity (fixture pushes). From config; there is no built-in default. */
   readonly admin?: AdminIdentity;
+  /** Static users with their own grants (never the admin). Replaceable with `setStaticUsers`. */
+  readonly staticUsers?: readonly StaticUser[];
   readonly policy: Policy;
   readonly signingAlgorithm?: SigningAlgorithm;
   /** Registry token lifetime. Default 300 s; the spec says never below 60 s. */
@@ -63,6 +75,10 @@ export interface TokenService {
   auditFor(query: { namespace: string; serviceAccount: string }): AuditEntry[];
   trustIssuer(trust: IssuerTrust): void;
   setPolicy(policy: Policy): void;
+  /** Replaces the accepted SA token audiences. */
+  setServiceAccountAudiences(audiences: readonly string[]): void;
+  /** Replaces the static users (their passwords are registered for audit redaction). */
+  setStaticUsers(users: readonly StaticUser[]): void;
   close(): Promise<void>;
 }
 
@@ -72,6 +88,16 @@ export class TokenServiceStartError extends Error {
     super(`token service could not listen on ${address}: ${detail}; choose another listen address/port`, options);
     this.name = 'TokenServiceStartError';
     this.address = address;
+  }
+}
+
+/** A token-service option is unusable; `field` names it. */
+export class TokenServiceConfigError extends Error {
+  readonly field: string;
+  constructor(field: string, detail: string) {
+    super(`token service option ${field} ${detail}`);
+    this.name = 'TokenServiceConfigError';
+    this.field = field;
   }
 }
 
@@ -98,6 +124,7 @@ class RequestError extends Error {
 
 type Resolved =
   | { kind: 'admin'; username: string }
+  | { kind: 'staticUser'; user: StaticUser; username: string }
   | { kind: 'serviceAccount'; identity: ServiceAccountIdentity; username: string }
   | { kind: 'exchange'; session: RoleSession; username: string }
   | { kind: 'refresh'; principal: Resolved };
@@ -182,6 +209,19 @@ export async function startTokenService(options: TokenServiceOptions): Promise<T
   });
   const audit = new AuditLog(options.auditFile ? { file: options.auditFile } : {});
   if (options.admin) audit.registerSecret(options.admin.password);
+  let staticUsers = new Map<string, StaticUser>();
+  const setStaticUsers = (users: readonly StaticUser[]): void => {
+    const next = new Map<string, StaticUser>();
+    for (const user of users) {
+      if (!user.username || user.username.includes(':')) throw new TokenServiceConfigError('staticUsers[].username', `${JSON.stringify(user.username)} must be non-empty and contain no ':' (RFC 7617 user-id): rename the user`);
+      if (options.admin && user.username === options.admin.username) throw new TokenServiceConfigError('staticUsers[].username', `${JSON.stringify(user.username)} is the admin's username: pick another`);
+      if (user.password.length < 8) throw new TokenServiceConfigError('staticUsers[].password', `of user ${JSON.stringify(user.username)} is shorter than 8 characters: generate a random one`);
+      audit.registerSecret(user.password);
+      next.set(user.username, user);
+    }
+    staticUsers = next;
+  };
+  setStaticUsers(options.staticUsers ?? []);
   const exchangeCredentials = new CredentialStore<RoleSession>('ppx_');
   const refreshTokens = new CredentialStore<Resolved>('ppr_');
   let basePath = '';
@@ -191,6 +231,8 @@ export async function startTokenService(options: TokenServiceOptions): Promise<T
       if (equalSecret(password, options.admin.password)) return { kind: 'admin', username };
       throw new RequestError(401, 'invalid_client', 'admin credentials are wrong');
     }
+    const staticUser = staticUsers.get(username);
+    if (staticUser && equalSecret(password, staticUser.password)) return { kind: 'staticUser', user: staticUser, username };
     if (password.startsWith(exchangeCredentials.prefix)) {
       const session = exchangeCredentials.lookup(password, username);
       if (!session) throw new RequestError(401, 'invalid_client', 'exchange credential is unknown, expired, or not issued to this username');
@@ -200,12 +242,15 @@ export async function startTokenService(options: TokenServiceOptions): Promise<T
       // The Basic username is not authenticated by anything, so it is recorded but never trusted.
       return { kind: 'serviceAccount', identity: await verifier.verify(password), username };
     }
-    throw new RequestError(401, 'invalid_client', 'credentials are neither a service-account token, an exchange credential nor the admin identity');
+    // A static user's name with another password falls through the checks above, then ends here.
+    if (staticUser) throw new RequestError(401, 'invalid_client', `password for user ${JSON.stringify(username)} is wrong`);
+    throw new RequestError(401, 'invalid_client', 'credentials are neither a service-account token, an exchange credential, a configured user nor the admin identity');
   }
 
   function principalOf(resolved: Resolved): Principal {
     if (resolved.kind === 'refresh') return principalOf(resolved.principal);
     if (resolved.kind === 'admin') return { kind: 'admin', username: resolved.username };
+    if (resolved.kind === 'staticUser') return { kind: 'staticUser', username: resolved.username, grants: resolved.user.grants };
     if (resolved.kind === 'exchange') {
       return { kind: 'role', role: resolved.session.role, namespace: resolved.session.serviceAccount.namespace, name: resolved.session.serviceAccount.name };
     }
@@ -222,6 +267,9 @@ export async function startTokenService(options: TokenServiceOptions): Promise<T
     if (resolved.kind === 'admin') {
       context.identity = 'admin';
       context.subject = `admin:${resolved.username}`;
+    } else if (resolved.kind === 'staticUser') {
+      context.identity = 'static';
+      context.subject = `user:${resolved.username}`;
     } else if (resolved.kind === 'exchange') {
       context.identity = 'exchange';
       context.serviceAccount = resolved.session.serviceAccount;
@@ -456,6 +504,8 @@ export async function startTokenService(options: TokenServiceOptions): Promise<T
     setPolicy: (next) => {
       policy = next;
     },
+    setServiceAccountAudiences: (audiences) => verifier.setAudiences(audiences),
+    setStaticUsers,
     close() {
       // Idempotent: tests close early to flush the audit file, fixtures close again in afterAll.
       closing ??= (async () => {

@@ -9,7 +9,7 @@ import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, errors, jwtVerify, ty
  *    with the issuer's public key is the classic key-confusion attack;
  *  - `iss` must be a trusted issuer; the key comes from that issuer's JWKS only (static, or OIDC
  *    discovery `/.well-known/openid-configuration` → `jwks_uri`, as kube-apiserver publishes it);
- *  - `aud` must contain the expected audience; `exp` required, `exp`/`nbf` checked with a small leeway;
+ *  - `aud` must contain one of the accepted audiences (an empty list accepts no token); `exp` required, `exp`/`nbf` checked with a small leeway;
  *  - `sub` must be `system:serviceaccount:<ns>:<name>` and agree with the `kubernetes.io` claims.
  */
 
@@ -99,12 +99,12 @@ async function discover(issuer: string, base: string): Promise<JWTVerifyGetKey> 
 }
 
 export class ServiceAccountVerifier {
-  readonly audience: string;
+  #audiences: readonly string[];
   readonly leewaySeconds: number;
   readonly #issuers = new Map<string, { trust: IssuerTrust; keys?: Promise<JWTVerifyGetKey> }>();
 
-  constructor(options: { audience: string; issuers?: readonly IssuerTrust[]; leewaySeconds?: number }) {
-    this.audience = options.audience;
+  constructor(options: { audience: string | readonly string[]; issuers?: readonly IssuerTrust[]; leewaySeconds?: number }) {
+    this.#audiences = typeof options.audience === 'string' ? [options.audience] : [...options.audience];
     this.leewaySeconds = options.leewaySeconds ?? 30;
     for (const trust of options.issuers ?? []) this.trustIssuer(trust);
   }
@@ -113,6 +113,15 @@ export class ServiceAccountVerifier {
   trustIssuer(trust: IssuerTrust): void {
     if (!trust.issuer) throw new ServiceAccountTokenError('untrusted_issuer', 'trustIssuer needs a non-empty issuer');
     this.#issuers.set(trust.issuer, { trust });
+  }
+
+  /** Replaces the accepted audiences (scenarios may each use their own provider audience). */
+  setAudiences(audiences: readonly string[]): void {
+    this.#audiences = [...audiences];
+  }
+
+  audiences(): readonly string[] {
+    return [...this.#audiences];
   }
 
   trustedIssuers(): string[] {
@@ -152,27 +161,29 @@ export class ServiceAccountVerifier {
     } catch (error) {
       throw new ServiceAccountTokenError('issuer_unreachable', error instanceof Error ? error.message : String(error), { issuer: unverifiedIssuer, cause: error });
     }
+    const audiences = this.#audiences;
+    if (audiences.length === 0) throw new ServiceAccountTokenError('wrong_audience', 'no audience is accepted by this token service yet', { issuer: unverifiedIssuer });
     let payload: Record<string, unknown>;
     try {
       ({ payload } = await jwtVerify(token, getKey, {
         algorithms: [...ALLOWED_ALGORITHMS],
         issuer: unverifiedIssuer,
-        audience: this.audience,
+        audience: [...audiences],
         clockTolerance: this.leewaySeconds,
         requiredClaims: ['exp', 'sub'],
       }));
     } catch (error) {
-      throw mapJoseError(error, unverifiedIssuer, this.audience);
+      throw mapJoseError(error, unverifiedIssuer, audiences);
     }
     return identityFromClaims(payload, unverifiedIssuer);
   }
 }
 
-function mapJoseError(error: unknown, issuer: string, audience: string): ServiceAccountTokenError {
+function mapJoseError(error: unknown, issuer: string, audiences: readonly string[]): ServiceAccountTokenError {
   const options = { issuer, cause: error };
   if (error instanceof errors.JWTExpired) return new ServiceAccountTokenError('expired', 'exp is in the past', options);
   if (error instanceof errors.JWTClaimValidationFailed) {
-    if (error.claim === 'aud') return new ServiceAccountTokenError('wrong_audience', `aud does not contain ${JSON.stringify(audience)}`, options);
+    if (error.claim === 'aud') return new ServiceAccountTokenError('wrong_audience', `aud contains none of the accepted audiences ${JSON.stringify(audiences)}`, options);
     if (error.claim === 'nbf') return new ServiceAccountTokenError('not_yet_valid', 'nbf is in the future', options);
     return new ServiceAccountTokenError('bad_claims', `claim ${error.claim} check failed: ${error.reason}`, options);
   }

@@ -339,6 +339,39 @@ describe('exchange endpoint contract', () => {
   });
 });
 
+describe('accepted audiences and static users', () => {
+  it('accepts any configured audience, and none while the list is empty', async () => {
+    const other = await issuer.mint({ namespace: 'team-a', serviceAccountName: 'web', audience: 'scenario-17-audience' });
+    secrets.push(other);
+    const query = `service=${SERVICE}&scope=repository:team-a/app:pull`;
+    expect((await get(query, basic('web', other))).status).toBe(401);
+    service.setServiceAccountAudiences([SA_AUDIENCE, 'scenario-17-audience']);
+    expect((await get(query, basic('web', other))).status).toBe(200);
+    expect((await get(query, basic('web', teamAToken))).status).toBe(200);
+    service.setServiceAccountAudiences([]);
+    const none = await get(query, basic('web', teamAToken));
+    expect(none.status).toBe(401);
+    expect(String(none.body.detail)).toMatch(/no audience is accepted/);
+    service.setServiceAccountAudiences([SA_AUDIENCE]);
+  });
+
+  it('grants a static user exactly its own grants and refuses a wrong password', async () => {
+    const password = `pull-secret-${Date.now()}`;
+    secrets.push(password);
+    service.setStaticUsers([{ username: 'web', password, grants: [{ repositories: ['secret-only/*'], actions: ['pull'] }] }]);
+    const answer = await get(`service=${SERVICE}&scope=repository:secret-only/app:pull,push&scope=repository:team-a/app:pull`, basic('web', password));
+    expect(answer.status).toBe(200);
+    expect(accessOf(String(answer.body.token))).toEqual([{ type: 'repository', name: 'secret-only/app', actions: ['pull'] }]);
+    expect(service.audit.entries().at(-1)).toMatchObject({ identity: 'static', subject: 'user:web', outcome: 'partial' });
+    expect((await get(`service=${SERVICE}&scope=repository:secret-only/app:pull`, basic('web', `${password}x`))).status).toBe(401);
+    // The same username with an SA token is still the service account, not the static user.
+    const sa = await get(`service=${SERVICE}&scope=repository:team-a/app:pull`, basic('web', teamAToken));
+    expect(accessOf(String(sa.body.token))).toEqual([{ type: 'repository', name: 'team-a/app', actions: ['pull'] }]);
+    expect(() => service.setStaticUsers([{ username: 'a:b', password: 'long-enough', grants: [] }])).toThrow(/RFC 7617/);
+    service.setStaticUsers([]);
+  });
+});
+
 describe('audit log of this run', () => {
   it('records decisions as JSON lines and contains no token or password', async () => {
     await service.close(); // flushes the file; later close in afterAll is a no-op
