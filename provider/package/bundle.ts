@@ -31,6 +31,8 @@ export interface BuildProviderBundleOptions {
   readonly hostNodeBinary?: string;
   /** Image to copy Node from when the host cannot provide it (default node:24-bookworm-slim). */
   readonly nodeImage?: string;
+  /** 'auto' (default): the host's Node when Linux on the same arch, else the image; or force one. */
+  readonly nodeSource?: 'auto' | 'host' | 'image';
 }
 
 export interface ProviderBundle {
@@ -134,7 +136,8 @@ async function runtimeFromHost(binary: string): Promise<RuntimeSource> {
 
 async function runtimeFromImage(image: string, arch: NodeArch, scratch: string): Promise<RuntimeSource> {
   const triple = arch === 'amd64' ? 'x86_64-linux-gnu' : 'aarch64-linux-gnu';
-  const created = await execa('docker', ['create', '--platform', `linux/${arch}`, image], { reject: false });
+  // Never started: the command only satisfies `docker create` for images without CMD/ENTRYPOINT.
+  const created = await execa('docker', ['create', '--platform', `linux/${arch}`, image, '/usr/local/bin/node'], { reject: false });
   if (created.exitCode !== 0) {
     throw new ProviderBundleError('node runtime', `docker create ${image} for linux/${arch} failed: ${created.stderr.split('\n')[0]}; load that image (docker load) or build on a linux/${arch} host`);
   }
@@ -169,7 +172,11 @@ export async function buildProviderBundle(options: BuildProviderBundleOptions): 
   const arch = options.arch ?? hostArch();
   if (!arch) throw new ProviderBundleError('arguments', `host architecture ${process.arch} has no kind node images; pass arch: 'amd64' or 'arm64'`);
   const dir = resolve(options.outDir);
-  const useHost = process.platform === 'linux' && arch === hostArch();
+  const hostFits = process.platform === 'linux' && arch === hostArch();
+  if (options.nodeSource === 'host' && !hostFits) {
+    throw new ProviderBundleError('node runtime', `nodeSource 'host' needs a Linux ${arch} host (this is ${process.platform}/${process.arch}); use nodeSource 'image'`);
+  }
+  const useHost = options.nodeSource === 'image' ? false : hostFits;
   const plugin = await bundlePlugin();
   const launcher = launcherScript();
   const runtime = useHost
