@@ -66,8 +66,10 @@ export function mergeResults(inputs: readonly NamedResults[]): RunResults {
   if (!first) throw new ResultsMergeError('results', 'there is nothing to merge', []);
   const versions = new Map<string, { version: VersionResult; source: string; scenarios: Map<string, { scenario: ScenarioResult; source: string }> }>();
   for (const { results, source } of inputs) {
-    if (results.schemaVersion !== RESULTS_SCHEMA_VERSION) {
-      throw new ResultsMergeError(`${source}`, `schema version ${String(results.schemaVersion)} is not ${RESULTS_SCHEMA_VERSION}`, [source]);
+    // Typed as the constant, but inputs may come from anywhere: compare as a plain number.
+    const schemaVersion: number = results.schemaVersion;
+    if (schemaVersion !== RESULTS_SCHEMA_VERSION) {
+      throw new ResultsMergeError(source, `schema version ${schemaVersion} is not ${RESULTS_SCHEMA_VERSION}`, [source]);
     }
     for (const version of results.versions) {
       const key = `${version.kubernetes}/${version.depth}`;

@@ -60,7 +60,7 @@ const RULES: readonly Rule[] = [
 /** Replaces every secret-shaped substring of `text` with [REDACTED]; idempotent. */
 export function redactText(text: string): string {
   let out = text;
-  for (const rule of RULES) out = out.replace(rule.pattern, rule.replace as (match: string, ...rest: string[]) => string);
+  for (const rule of RULES) out = out.replace(rule.pattern, rule.replace);
   return out;
 }
 

@@ -33,7 +33,7 @@ export class ResultsFileError extends Error {
 
 function showValue(value: unknown): string {
   if (value === undefined) return 'nothing';
-  const text = typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
+  const text = JSON.stringify(value) ?? typeof value;
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
@@ -100,7 +100,7 @@ class Checker {
   }
   string(value: unknown, field: string): string {
     if (typeof value !== 'string') this.fail(field, 'must be a string', value);
-    return value as string;
+    return value;
   }
   nonEmpty(value: unknown, field: string): string {
     const text = this.string(value, field);
@@ -112,14 +112,14 @@ class Checker {
   }
   number(value: unknown, field: string): number {
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) this.fail(field, 'must be a non-negative number', value);
-    return value as number;
+    return value;
   }
   optionalNumber(value: unknown, field: string): void {
     if (value !== undefined) this.number(value, field);
   }
   oneOf(value: unknown, field: string, allowed: readonly string[]): string {
     if (typeof value !== 'string' || !allowed.includes(value)) this.fail(field, `must be one of ${allowed.join(', ')}`, value);
-    return value as string;
+    return value;
   }
   timestamp(value: unknown, field: string): void {
     const text = this.string(value, field);

@@ -24,6 +24,17 @@ const RGB = { pass: 'rgb(26, 127, 55)', fail: 'rgb(207, 34, 46)', skip: 'rgb(110
 const PROBE = '<img src=x onerror="window.__pwned=1">';
 const JWT_HEAD = 'eyJhbGciOiJSUzI1NiIsImtpZCI6InBwLTEifQ';
 
+/** The page globals the assertions read (the project's TypeScript config has no DOM lib). */
+interface DomElement {
+  getAttribute(name: string): string | null;
+  closest(selector: string): DomElement | null;
+  scrollIntoView(): void;
+}
+interface BrowserGlobals {
+  getComputedStyle(element: unknown): { backgroundColor: string };
+  __pwned?: number;
+}
+
 const describeWithChromium = missing ? (name: string, body: () => void) => describe.skip(`${name} — skipped: ${missing}`, body) : describe;
 
 describeWithChromium('HTML report in chromium', () => {
@@ -57,10 +68,10 @@ describeWithChromium('HTML report in chromium', () => {
   const section = (k8s: string, depth: string): string => `section.version[data-kubernetes="${k8s}"][data-depth="${depth}"]`;
   const button = (k8s: string, depth: string, scenario: string, pod: string): string =>
     `${section(k8s, depth)} tr.pull-row[data-scenario="${scenario}"] button.pod-cell[data-pod="${pod}"]`;
-  const background = (selector: string): Promise<string> => page.locator(selector).evaluate((el) => getComputedStyle(el).backgroundColor);
+  const background = (selector: string): Promise<string> => page.locator(selector).evaluate((el) => (globalThis as unknown as BrowserGlobals).getComputedStyle(el).backgroundColor);
 
   it('shows one grid section per version and depth and one cell per pod expectation', async () => {
-    expect(await page.locator('section.version').evaluateAll((els) => els.map((e) => `${e.getAttribute('data-kubernetes')}/${e.getAttribute('data-depth')}`))).toEqual([
+    expect(await page.locator('section.version').evaluateAll((els: DomElement[]) => els.map((e) => `${e.getAttribute('data-kubernetes')}/${e.getAttribute('data-depth')}`))).toEqual([
       '1.33/cluster',
       '1.34/cluster',
       '1.37/cluster',
@@ -96,11 +107,11 @@ describeWithChromium('HTML report in chromium', () => {
     const visible = page.locator('tr.pull-row:visible');
     expect(await visible.count()).toBeGreaterThan(0);
     expect(await visible.count()).toBeLessThan(total);
-    expect(new Set(await visible.evaluateAll((rows) => rows.map((r) => r.getAttribute('data-service-account'))))).toEqual(new Set(['team-b-puller']));
+    expect(new Set(await visible.evaluateAll((rows: DomElement[]) => rows.map((r) => r.getAttribute('data-service-account'))))).toEqual(new Set(['team-b-puller']));
     expect(await page.locator('#filter-count').textContent()).toBe(`${await visible.count()} of ${total} rows`);
 
     await page.locator('#filter').fill('mismatch');
-    expect(await page.locator('tr.pull-row:visible').evaluateAll((rows) => rows.map((r) => `${r.closest('section')?.getAttribute('data-kubernetes')} ${r.getAttribute('data-scenario')} ${r.getAttribute('data-service-account')}`))).toEqual([
+    expect(await page.locator('tr.pull-row:visible').evaluateAll((rows: DomElement[]) => rows.map((r) => `${r.closest('section')?.getAttribute('data-kubernetes')} ${r.getAttribute('data-scenario')} ${r.getAttribute('data-service-account')}`))).toEqual([
       '1.34 annotation-scoped-exchange scoped-reader',
     ]);
     expect(await page.locator('section.version:visible').count()).toBe(1);
@@ -127,10 +138,10 @@ describeWithChromium('HTML report in chromium', () => {
     expect(text).not.toContain('ppx_9fK2mQ7vLx3RtY8wZp1A');
     expect(text).toContain('[REDACTED]');
     expect(text).toContain(`registry said: ${PROBE}`);
-    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as unknown as BrowserGlobals).__pwned)).toBeUndefined();
 
     // The screenshot shows the failing version from its heading, with the detail panel open.
-    await page.locator(section('1.34', 'cluster')).evaluate((el) => el.scrollIntoView());
+    await page.locator(section('1.34', 'cluster')).evaluate((el: DomElement) => el.scrollIntoView());
     mkdirSync(join(ROOT, 'artifacts'), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: false });
     expect(existsSync(SCREENSHOT)).toBe(true);
