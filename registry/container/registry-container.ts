@@ -96,8 +96,9 @@ export async function startRegistry(options: StartRegistryOptions = {}): Promise
     .withTmpFs({ [STORAGE_PATH]: 'rw,size=256m' })
     .withExposedPorts(REGISTRY_PORT)
     // testcontainers' HTTP wait would probe its idea of the docker host (the bridge gateway when it
-    // detects a container), not our 127.0.0.1 binding: wait for the log line, then probe /v2/ ourselves.
-    .withWaitStrategy(Wait.forLogMessage(/listening on/))
+    // detects a container), not our 127.0.0.1 binding: wait for the first log line (2.8 and 3.x both
+    // log logrus text), then probe /v2/ on 127.0.0.1 ourselves (waitForV2).
+    .withWaitStrategy(Wait.forLogMessage(/listening on|level=/))
     .withStartupTimeout(options.startupTimeoutMs ?? 60_000)
     .withPullPolicy({ shouldPull: () => false });
   if (options.network) builder = builder.withNetworkMode(options.network);

@@ -51,12 +51,24 @@ export type RejectionReason =
   | 'bad_claims'
   | 'issuer_unreachable';
 
+const ADVICE: Record<RejectionReason, string> = {
+  malformed: 'send the service-account token itself (a compact JWS) as the password',
+  untrusted_issuer: "trust the cluster's issuer first (trustIssuer({issuer, jwks}) or a discovery URL)",
+  algorithm_not_allowed: 'tokens must be RS256 or ES256, as kube-apiserver signs them',
+  bad_signature: "the token was not signed by a key of the trusted issuer: refresh the issuer's JWKS after a key rotation",
+  wrong_audience: "request the token for an accepted audience (the provider's tokenAttributes.serviceAccountTokenAudience)",
+  expired: 'request a fresh token (kubelet does this per pull unless it caches)',
+  not_yet_valid: 'check the clock skew between the issuer and this machine',
+  bad_claims: 'use a bound service-account token from the TokenRequest API, not a legacy secret token',
+  issuer_unreachable: "check the issuer's discovery URL and that it serves /.well-known/openid-configuration",
+};
+
 /** The presented token is not an acceptable service-account token. The token itself is never kept. */
 export class ServiceAccountTokenError extends Error {
   readonly reason: RejectionReason;
   readonly issuer?: string;
   constructor(reason: RejectionReason, detail: string, options?: { issuer?: string; cause?: unknown }) {
-    super(`service-account token rejected (${reason}): ${detail}`, options?.cause === undefined ? undefined : { cause: options.cause });
+    super(`service-account token rejected (${reason}): ${detail}; ${ADVICE[reason]}`, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ServiceAccountTokenError';
     this.reason = reason;
     if (options?.issuer !== undefined) this.issuer = options.issuer;
