@@ -100,12 +100,13 @@ providers:
   const exchangeArgs = (): string[] => ['--mode', 'exchange', '--exchange-url', service.baseUrl, '--role-annotation', ROLE_ANNOTATION];
   const passthroughArgs = ['--mode', 'passthrough'];
 
-  async function run(config: string, namespace: string, serviceAccountName: string, annotations: Record<string, string>): Promise<ConformanceResult> {
+  async function run(config: string, namespace: string, serviceAccountName: string, annotations: Record<string, string>, kubernetes = '1.34'): Promise<ConformanceResult> {
     const result = await runConformance({
       config,
       binDir,
       image,
-      kubernetes: '1.34',
+      kubernetes,
+      featureGates: { KubeletServiceAccountTokenForCredentialProviders: true },
       pod: { namespace, serviceAccountName, serviceAccountAnnotations: annotations },
       tokenSource: { mint: async (o) => minted[minted.push(await issuer.mint(o)) - 1] ?? '' },
       pull: { address: CONTAINERD, plainHttp: true },
@@ -157,6 +158,26 @@ providers:
     expect(result.providers[0]?.verdict).toMatchObject({ accepted: false, reason: 'token-echoed' });
     expect(result.decision).toBe('pull-anonymously');
     expect(result.pull?.outcome).toBe('denied');
+  });
+
+  it('passthrough on 1.33 rules (no cacheType, gate on): no echo check, so the same plugin pulls', async () => {
+    const path = join(root, 'pt-133.yaml');
+    await writeFile(path, `apiVersion: kubelet.config.k8s.io/v1
+kind: CredentialProviderConfig
+providers:
+  - name: pullproof-passthrough
+    matchImages: ["${registry.host}"]
+    defaultCacheDuration: 5m
+    apiVersion: credentialprovider.kubelet.k8s.io/v1
+    args: ["--mode", "passthrough"]
+    tokenAttributes:
+      serviceAccountTokenAudience: ${AUDIENCE}
+      requireServiceAccount: true
+`);
+    const result = await run(path, 'team-a', 'builder', {}, '1.33');
+    expect(result.kubernetes.rejectEchoedToken).toBe(false);
+    expect(result.providers[0]?.verdict?.accepted).toBe(true);
+    expect(result.pull?.outcome).toBe('pulled');
   });
 
   it('npx pullproof conformance prints a readable trace: provider, redacted request, response, cache key, pull result', async () => {

@@ -163,6 +163,13 @@ describe('runConformance with any plugin (exec exactly as kubelet)', () => {
     expect(verdict?.accepted && verdict.cache.baseKey).toBe(IMAGE);
   });
 
+  it('never shows the token, even when a plugin prints its stdin to stderr and stdout', async () => {
+    await shPlugin('leaky', 'in=$(cat); echo "$in" >&2; echo "$in"; exit 1');
+    const result = await run({ config: await config('leaky', provider('leaky', '', tokenAttrs('Token', []))) });
+    expect(result.providers[0]?.failure?.kubeletLog).toMatch(/exit status 1: .*"serviceAccountToken":"<redacted>"/);
+    expectNoSecrets(result, []);
+  });
+
   it('kills a plugin at the timeout with kubelet\'s "context deadline exceeded"', async () => {
     await shPlugin('sleepy', 'exec sleep 5');
     const result = await run({ config: await config('sleepy', provider('sleepy')), timeoutMs: 300 });

@@ -45,6 +45,7 @@ let failUrl: string;
 let slowUrl: string;
 let plainHttpUrl: string;
 let closedUrl: string;
+let unauthorizedUrl: string;
 const received: unknown[] = [];
 
 beforeAll(async () => {
@@ -64,6 +65,12 @@ beforeAll(async () => {
     res.writeHead(503, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ error: 'unavailable', detail: 'policy store offline' }));
   });
+  const unauthorized = await listen((_req, res) => {
+    res.writeHead(401, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ error: 'invalid_token', detail: 'audience mismatch' }));
+  });
+  unauthorizedUrl = unauthorized.url;
+  servers.push(unauthorized.server);
   const slow = await listen(() => undefined); // never answers
   const plain = await listen((_req, res) => res.end('plain http'));
   const closed = await listen(() => undefined);
@@ -95,6 +102,7 @@ function expectCleanFailure(run: Run, exitCode: number, stderrPart: string | Reg
 
 describe('plugin bad input (real child process): exit code, one stderr line, empty stdout, no token', () => {
   const passthrough = ['--mode', 'passthrough'];
+  const exchangeRequest = (): string => request({ serviceAccountToken: token, serviceAccountAnnotations: { 'pullproof.dev/role': 'team-a-pull' } });
   it('empty stdin', async () => {
     expectCleanFailure(await runPlugin(passthrough, ''), 1, 'empty stdin');
   });
@@ -119,10 +127,18 @@ describe('plugin bad input (real child process): exit code, one stderr line, emp
   it('passthrough configured with cacheType ServiceAccount says kubelet would drop it', async () => {
     expectCleanFailure(await runPlugin([...passthrough, '--cache-type', 'ServiceAccount'], request({ serviceAccountToken: token })), 2, 'accepts only with tokenAttributes.cacheType: Token');
   });
+  it('passthrough with a token that is not a JWT (value never echoed)', async () => {
+    const opaque = 'opaque-secret-token-value-1234';
+    const run = await runPlugin(passthrough, request({ serviceAccountToken: opaque }));
+    expectCleanFailure(run, 1, 'serviceAccountToken is not a JWT');
+    expect(run.stderr).not.toContain(opaque);
+  });
+  it('exchange endpoint rejects the token (401) and says what to check', async () => {
+    expectCleanFailure(await runPlugin(['--mode', 'exchange', '--exchange-url', unauthorizedUrl], exchangeRequest()), 1, 'rejected the service-account token (401 invalid_token: audience mismatch); check the token audience');
+  });
   it('no mode configured', async () => {
     expectCleanFailure(await runPlugin([], request({ serviceAccountToken: token })), 2, 'no mode: pass --mode passthrough or --mode exchange');
   });
-  const exchangeRequest = (): string => request({ serviceAccountToken: token, serviceAccountAnnotations: { 'pullproof.dev/role': 'team-a-pull' } });
   it('exchange endpoint down (connection refused)', async () => {
     expectCleanFailure(await runPlugin(['--mode', 'exchange', '--exchange-url', closedUrl], exchangeRequest()), 1, 'refused the connection');
   });
