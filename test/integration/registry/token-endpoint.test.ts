@@ -131,6 +131,21 @@ describe('token endpoint: distribution token spec', () => {
     expect((await get(`service=${SERVICE}&scope=repository:any/thing:pull`, basic(admin.username, `${admin.password}x`))).status).toBe(401);
   });
 
+  it('tolerates clock skew within the 30 s leeway on exp and nbf, not beyond', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const query = `service=${SERVICE}&scope=repository:team-a/app:pull`;
+    const base = { namespace: 'team-a', serviceAccountName: 'web', audience: SA_AUDIENCE };
+    const justExpired = await issuer.mint({ ...base, issuedAt: now - 610, notBefore: now - 610, expiresInSeconds: 600 });
+    const slightlyEarly = await issuer.mint({ ...base, issuedAt: now + 10, notBefore: now + 10 });
+    const longExpired = await issuer.mint({ ...base, issuedAt: now - 700, notBefore: now - 700, expiresInSeconds: 600 });
+    secrets.push(justExpired, slightlyEarly, longExpired);
+    expect((await get(query, basic('web', justExpired))).status).toBe(200);
+    expect((await get(query, basic('web', slightlyEarly))).status).toBe(200);
+    const refused = await get(query, basic('web', longExpired));
+    expect(refused.status).toBe(401);
+    expect(String(refused.body.detail)).toMatch(/expired/);
+  });
+
   it.each(BAD_TOKEN_KINDS)('refuses a service-account token with %s (401, nothing granted)', async (kind) => {
     const token = await badToken(issuer, kind, { namespace: 'team-a', serviceAccountName: 'web', audience: SA_AUDIENCE });
     secrets.push(token);
