@@ -14,6 +14,14 @@ import { renderJUnit } from './junit.ts';
 
 export const DEFAULT_ARTIFACTS_ROOT = 'artifacts';
 
+/** The `--artifacts <dir>` option every command that writes a run's artifacts offers (commander flags, description). */
+export const ARTIFACTS_OPTION = ['--artifacts <dir>', 'root directory for artifacts/<run-id>/ (default: $PULLPROOF_ARTIFACTS, else ./artifacts)'] as const;
+
+/** `--artifacts` if given, else $PULLPROOF_ARTIFACTS (set by the CI workflow), else `artifacts`. */
+export function artifactsRoot(option?: string, env: NodeJS.ProcessEnv = process.env): string {
+  return option ?? (env.PULLPROOF_ARTIFACTS || DEFAULT_ARTIFACTS_ROOT);
+}
+
 export interface RunArtifactPaths {
   readonly dir: string;
   readonly results: string;
@@ -52,7 +60,7 @@ export function runArtifactPaths(root: string, runId: string): RunArtifactPaths 
 }
 
 export interface WriteArtifactsOptions {
-  /** Defaults to `artifacts` (relative to the working directory); `--artifacts` sets it. */
+  /** Defaults to artifactsRoot(): $PULLPROOF_ARTIFACTS, else `artifacts` (relative to the working directory). */
   readonly root?: string;
   /** Token-service audit entries, written one JSON object per line (redacted once more here). */
   readonly audit?: readonly object[];
@@ -60,7 +68,7 @@ export interface WriteArtifactsOptions {
 
 /** Writes results.json, junit.xml and report.html (and audit.jsonl when given); returns the paths. */
 export async function writeRunArtifacts(input: RunResults, options: WriteArtifactsOptions = {}): Promise<RunArtifactPaths> {
-  const paths = runArtifactPaths(options.root ?? DEFAULT_ARTIFACTS_ROOT, input.runId);
+  const paths = runArtifactPaths(options.root ?? artifactsRoot(), input.runId);
   const results = redactResults(input);
   await mkdir(paths.dir, { recursive: true });
   await writeResults(results, paths.results);

@@ -5,6 +5,7 @@ import { runFailed, type RunResults } from '../../results/model.ts';
 import { mergeResults, missingShards } from '../../results/merge.ts';
 import { redactResults } from '../../results/redact.ts';
 import { RESULTS_FILE_NAME, readResults, writeResults } from '../../results/results-file.ts';
+import { ARTIFACTS_OPTION, artifactsRoot, writeRunArtifacts } from '../../report/artifacts.ts';
 import { renderHtmlReport } from '../../report/html.ts';
 import { renderJUnit } from '../../report/junit.ts';
 import { renderTerminalTable } from '../../report/terminal-table.ts';
@@ -92,11 +93,17 @@ export function registerReport(program: Command): void {
 
   report
     .command('render')
-    .description('write junit.xml and report.html for a results.json')
+    .description('write junit.xml and report.html for a results.json (or, with --artifacts, the whole artifacts/<run-id>/ layout)')
     .argument('<results.json>')
     .option('--out <dir>', 'output directory (default: next to the results file)')
-    .action(async (file: string, options: { out?: string }) => {
+    .option(...ARTIFACTS_OPTION)
+    .action(async (file: string, options: { out?: string; artifacts?: string }) => {
       const results = await readResults(file);
+      if (options.artifacts !== undefined) {
+        const paths = await writeRunArtifacts(results, { root: artifactsRoot(options.artifacts) });
+        process.stderr.write(`wrote ${paths.results}, ${paths.junit} and ${paths.html}\n`);
+        return;
+      }
       const out = options.out ?? join(file, '..');
       await mkdir(out, { recursive: true });
       const safe = redactResults(results);

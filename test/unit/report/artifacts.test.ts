@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ArtifactsError, runArtifactPaths, writeRunArtifacts } from '../../../harness/report/artifacts.ts';
+import { ArtifactsError, artifactsRoot, runArtifactPaths, writeRunArtifacts } from '../../../harness/report/artifacts.ts';
 import { readResults } from '../../../harness/results/results-file.ts';
 import { singleRun } from './recorded.ts';
 
@@ -27,5 +27,13 @@ describe('run artifacts layout', () => {
   it('refuses a run id that would escape the artifacts directory', () => {
     expect(() => runArtifactPaths('artifacts', '../etc')).toThrow(ArtifactsError);
     expect(() => runArtifactPaths('artifacts', 'a/b')).toThrow(/run id "a\/b" cannot name an artifacts directory/);
+  });
+});
+
+describe('artifacts root', () => {
+  it('takes --artifacts first, then $PULLPROOF_ARTIFACTS, then ./artifacts', () => {
+    expect(artifactsRoot('/tmp/x', { PULLPROOF_ARTIFACTS: '/ci' })).toBe('/tmp/x');
+    expect(artifactsRoot(undefined, { PULLPROOF_ARTIFACTS: '/ci' })).toBe('/ci');
+    expect(artifactsRoot(undefined, {})).toBe('artifacts');
   });
 });

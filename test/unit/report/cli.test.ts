@@ -99,6 +99,15 @@ describe('pullproof report merge', () => {
   });
 });
 
+describe('pullproof report render', () => {
+  it('writes the artifacts/<run-id>/ layout with --artifacts', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'pullproof-render-'));
+    const run = await pullproof(['report', 'render', join(RESULTS_FIXTURES, 'single-run.json'), '--artifacts', root]);
+    expect(run.exitCode).toBe(0);
+    for (const file of ['results.json', 'junit.xml', 'report.html']) expect(existsSync(join(root, 'gh-7712345-1', file)), file).toBe(true);
+  });
+});
+
 describe('pullproof report summary', () => {
   it('prints the table and exits 1 for a failed run, 0 for a passing one', async () => {
     const failed = await pullproof(['report', 'summary', join(RESULTS_FIXTURES, 'single-run.json')]);
