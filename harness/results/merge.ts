@@ -38,14 +38,25 @@ function compareVersions(a: VersionResult, b: VersionResult): number {
   return compareMinor(a.kubernetes, b.kubernetes) || DEPTH_ORDER.indexOf(a.depth) - DEPTH_ORDER.indexOf(b.depth);
 }
 
-const byName = (a: ScenarioResult, b: ScenarioResult): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+/**
+ * Scenario order: the position in `order` (e.g. the registry's "order reports list it"), then by
+ * name for scenarios not in it. With no order, by name.
+ */
+function scenarioComparator(order: readonly string[] = []): (a: ScenarioResult, b: ScenarioResult) => number {
+  const rank = (name: string): number => {
+    const i = order.indexOf(name);
+    return i < 0 ? order.length : i;
+  };
+  return (a, b) => rank(a.name) - rank(b.name) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+}
 
 /** The canonical order every merge produces; apply it to an unsharded run to compare. */
-export function canonicalOrder(results: RunResults): RunResults {
+export function canonicalOrder(results: RunResults, scenarioOrder?: readonly string[]): RunResults {
   const { shard: _shard, ...rest } = results;
+  const compare = scenarioComparator(scenarioOrder);
   return {
     ...rest,
-    versions: [...results.versions].sort(compareVersions).map((version) => ({ ...version, scenarios: [...version.scenarios].sort(byName) })),
+    versions: [...results.versions].sort(compareVersions).map((version) => ({ ...version, scenarios: [...version.scenarios].sort(compare) })),
   };
 }
 
@@ -60,8 +71,11 @@ export interface NamedResults {
   readonly source: string;
 }
 
-/** Merges shard results (or already merged ones) into one run in canonical order, without `shard`. */
-export function mergeResults(inputs: readonly NamedResults[]): RunResults {
+/**
+ * Merges shard results (or already merged ones) into one run in canonical order, without `shard`.
+ * `scenarioOrder` lists scenario names in the order reports should show them (default: by name).
+ */
+export function mergeResults(inputs: readonly NamedResults[], scenarioOrder?: readonly string[]): RunResults {
   const first = inputs[0];
   if (!first) throw new ResultsMergeError('results', 'there is nothing to merge', []);
   const versions = new Map<string, { version: VersionResult; source: string; scenarios: Map<string, { scenario: ScenarioResult; source: string }> }>();
@@ -96,7 +110,7 @@ export function mergeResults(inputs: readonly NamedResults[]): RunResults {
     startedAt: all.map((r) => r.startedAt).reduce((a, b) => (Date.parse(b) < Date.parse(a) ? b : a)),
     finishedAt: all.map((r) => r.finishedAt).reduce((a, b) => (Date.parse(b) > Date.parse(a) ? b : a)),
     versions: [...versions.values()].map(({ version, scenarios }) => ({ ...version, scenarios: [...scenarios.values()].map((s) => s.scenario) })),
-  });
+  }, scenarioOrder);
 }
 
 /**

@@ -37,6 +37,14 @@ describe('merging shard results', () => {
     );
   });
 
+  it('lists scenarios in a given order (the registry\'s) instead of by name', () => {
+    const order = ['sa-token-passthrough', 'annotation-scoped-exchange', 'cached-image-reverify', 'node-audience-rbac'];
+    const merged = mergeResults(shards, order);
+    expect(merged.versions.map((v) => v.scenarios.map((s) => s.name))).toEqual(merged.versions.map(() => order));
+    expect(merged).toEqual(canonicalOrder(singleRun(), order));
+    expect(canonicalOrder(singleRun(), order).versions[0]?.scenarios).toEqual(singleRun().versions[0]?.scenarios);
+  });
+
   it('is idempotent: a re-uploaded shard changes nothing', () => {
     expect(mergeResults([...shards, shards[0] as NamedResults])).toEqual(mergeResults(shards));
   });
