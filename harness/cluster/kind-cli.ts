@@ -53,7 +53,7 @@ export async function kindDelete(name: string, kubeconfigPath?: string): Promise
       quiet = 0;
       await execa('docker', ['rm', '-f', '-v', ...left], { reject: false });
     }
-    await new Promise((res) => setTimeout(res, 250));
+    await new Promise((res) => setTimeout(res, 150));
   }
   const left = await clusterContainers(name);
   if (left.length > 0) {

@@ -1,0 +1,26 @@
+/** Public surface of harness/cluster: versioned kind configuration, cluster lifecycle, stand-in nodes. */
+export { KUBERNETES_VERSIONS, SUPPORTED_MINORS, DEFAULT_MINOR, kubernetesVersion, kubernetesRelease, UnsupportedKubernetesVersionError } from './versions.ts';
+export type { KubernetesMinor, KubernetesVersion, GateStage } from './versions.ts';
+export { kindClusterConfig, renderKindConfig, kindConfigHash, featureGates, kubeadmConfigPatches, containerdConfigPatches, nodeMounts, CONFIG_HASH_LABEL } from './kind-config.ts';
+export type { ClusterNeeds, KindClusterConfig, KindNode, KindMount, KindConfigInput, ImagePullCredentialsVerificationPolicy } from './kind-config.ts';
+export { NODE_PATHS } from './node-paths.ts';
+export { credentialProviderConfig, renderCredentialProviderConfig } from './credential-provider-config.ts';
+export type { CredentialProviderSpec, CredentialProviderConfig, TokenAttributesSpec, ServiceAccountTokenCacheType } from './credential-provider-config.ts';
+export { nodeAudienceRbac, renderManifests, NODE_AUDIENCE_VERB } from './node-audience-rbac.ts';
+export type { NodeAudienceGrant } from './node-audience-rbac.ts';
+export { hostsToml, writeCertsDir } from './certs-dir.ts';
+export type { RegistryHost } from './certs-dir.ts';
+export { createCluster, newClusterName, semverAtLeast } from './lifecycle.ts';
+export type { Cluster, ClusterSpec, ClusterHooks, ClusterServices, CreateOptions, CreatedClusterInfo, NeedsInput, StepContext } from './lifecycle.ts';
+export { apiServerHooks } from './api-server-hooks.ts';
+export { fetchIssuerTrust, applyObjects } from './kube-api.ts';
+export type { IssuerTrust } from './kube-api.ts';
+export { abortOnInterrupt } from './interrupt.ts';
+export type { Interrupt } from './interrupt.ts';
+export { ensureKindNetwork, removeKindNetworkIfOurs, kindNetworkGateway, KIND_NETWORK, CREATED_BY_LABEL } from './kind-network.ts';
+export type { KindNetwork } from './kind-network.ts';
+export { kindCreate, kindDelete, kindClusters, clusterContainers, kindExportLogs, kindKubeconfig, kindVersion, readNodeFile } from './kind-cli.ts';
+export { ensureStandinNodeImage, standinImageRef, STANDIN_RECIPE_DIR, HOST_APT_SOURCES } from './standin-image.ts';
+export { bundleNodeRunner, installNodeRunner, runConformanceInNode } from './node-runner.ts';
+export type { InNodeRun } from './node-runner.ts';
+export { ClusterConfigError, ClusterStepError, ClusterAbortedError, NodeImageMissingError, HostCommandError, KindVersionError } from './errors.ts';
