@@ -13,6 +13,12 @@ import { escapeXmlAttribute as attr, escapeXmlText as text } from './escape.ts';
 
 const seconds = (ms: number | undefined): string => ((ms ?? 0) / 1000).toFixed(3);
 
+/** JUnit timestamps follow the Ant schema's pattern, `YYYY-MM-DDTHH:MM:SS` without a zone: we write UTC. */
+export function junitTimestamp(rfc3339: string): string {
+  const ms = Date.parse(rfc3339);
+  return Number.isNaN(ms) ? '' : new Date(ms).toISOString().slice(0, 19);
+}
+
 function property(name: string, value: string, indent: string): string {
   return `${indent}<property name="${attr(name)}" value="${attr(value)}"/>`;
 }
@@ -90,8 +96,8 @@ export function renderJUnit(input: RunResults): string {
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites name="${attr(`pullproof ${results.runId}`)}" tests="${all.total}" failures="${all.mismatch + all.inconclusive}" errors="0" ` +
-      `skipped="${all.notApplicable + all.notChecked}" time="${time}" timestamp="${attr(results.startedAt)}">`,
-    ...results.versions.map((v) => suite(v, results.startedAt)),
+      `skipped="${all.notApplicable + all.notChecked}" time="${time}" timestamp="${junitTimestamp(results.startedAt)}">`,
+    ...results.versions.map((v) => suite(v, junitTimestamp(results.startedAt))),
     '</testsuites>',
     '',
   ].join('\n');

@@ -41,6 +41,8 @@ const RULES: Readonly<Record<string, ElementRule>> = {
 
 const COUNT = /^\d+$/;
 const TIME = /^\d+(\.\d+)?$/;
+// Ant's junit-10.xsd ISO8601_DATETIME_PATTERN: no fraction, no zone.
+const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/;
 
 function checkChildren(element: XmlElement, rule: ElementRule, path: string, problems: string[]): void {
   let slot = 0;
@@ -76,6 +78,8 @@ function visit(element: XmlElement, path: string, problems: string[]): void {
     const value = element.attributes[name];
     if (value !== undefined && !COUNT.test(value)) problems.push(`${path}: ${name}="${value}" is not a count`);
   }
+  const timestamp = element.attributes.timestamp;
+  if (timestamp !== undefined && !TIMESTAMP.test(timestamp)) problems.push(`${path}: timestamp="${timestamp}" is not YYYY-MM-DDTHH:MM:SS`);
   const time = element.attributes.time;
   if (time !== undefined && !TIME.test(time)) problems.push(`${path}: time="${time}" is not a decimal number of seconds`);
   if (!rule.text && element.text.trim() !== '') problems.push(`${path}: text is not allowed in <${element.name}>`);

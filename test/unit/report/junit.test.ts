@@ -24,6 +24,8 @@ describe('JUnit XML', () => {
     expect(root.children.map((s) => s.attributes.name)).toEqual(['Kubernetes 1.33 (cluster)', 'Kubernetes 1.34 (cluster)', 'Kubernetes 1.37 (cluster)', 'Kubernetes 1.37 (plugin)']);
     expect(cases(root)).toHaveLength(allPods(results).length);
     expect(root.attributes.tests).toBe(String(allPods(results).length));
+    expect(root.attributes.timestamp).toBe('2026-11-28T19:02:11');
+    expect(root.attributes.time).toBe('1260.000');
   });
 
   it('names a testcase "<pod> (<sa>) pulls|is denied <image>" with the scenario as classname', () => {
