@@ -1,0 +1,211 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildProviderBundle } from '../../provider/index.ts';
+import { credentialProviderConfig, renderCredentialProviderConfig } from '../cluster/credential-provider-config.ts';
+import type { KubernetesVersion } from '../cluster/versions.ts';
+import { formatTrace, pullWithContainerd, runConformance, type PullCredential, type PullOptions } from '../conformance/index.ts';
+import { LocalServiceAccountIssuer } from '../identity/local-issuer.ts';
+import type { Outcome, PodResult, ScenarioResult, Verdict, VersionResult } from '../results/model.ts';
+import { applicability } from '../scenario/define.ts';
+import type { Scenario } from '../scenario/types.ts';
+import { compare } from '../verdict/compare.ts';
+import { startPullEnvironment, type PullEnvironment } from './environment.ts';
+import { auditEvidence } from './evidence.ts';
+import { instantiate, newRunId, type InstancePod, type ScenarioInstance } from './instantiate.ts';
+import { runLimited, runPods } from './schedule.ts';
+
+/**
+ * Plugin depth (DESIGN.md decision 8c): no cluster. Each pod's pull goes through the kubelet-exact
+ * runner — kubelet's provider selection, token minting (a local issuer in kube-apiserver's shape),
+ * plugin exec and response checks — and then through real containerd against the real registry
+ * and token service. Expectations that need a real kubelet are reported as not checked here.
+ */
+
+export interface PluginDepthOptions {
+  readonly scenarios: readonly Scenario[];
+  readonly kubernetes: KubernetesVersion;
+  readonly runId?: string;
+  /** Scenarios run concurrently (pods within one scenario follow their `after` order). */
+  readonly parallel?: number;
+  /** containerd used for pulls (default: dockerd's). */
+  readonly containerdAddress?: string;
+  readonly auditFile?: string;
+  /** Progress lines for the terminal. */
+  readonly log?: (line: string) => void;
+}
+
+const KIND_ISSUER = 'https://kubernetes.default.svc.cluster.local';
+
+/** containerd's own socket where it runs as a service, else the one dockerd starts for itself. */
+const CONTAINERD_SOCKETS = ['/run/containerd/containerd.sock', '/run/docker/containerd/containerd.sock'];
+
+export function containerdAddress(explicit?: string): string {
+  const chosen = explicit ?? process.env.PULLPROOF_CONTAINERD_ADDRESS ?? CONTAINERD_SOCKETS.find((socket) => existsSync(socket));
+  if (!chosen) throw new Error(`no containerd socket found (looked for ${CONTAINERD_SOCKETS.join(', ')}): start containerd or dockerd, or set PULLPROOF_CONTAINERD_ADDRESS`);
+  return chosen;
+}
+
+/** KEP-2535's gate as this version's kubelet has it unless a scenario sets it. */
+function ensureSecretPulledImagesGate(scenario: Scenario, kubernetes: KubernetesVersion): boolean {
+  return scenario.cluster?.featureGates?.KubeletEnsureSecretPulledImages ?? kubernetes.gates.KubeletEnsureSecretPulledImages === 'beta';
+}
+
+function skipped(pod: InstancePod, instance: ScenarioInstance, outcome: Outcome, note: string): PodResult {
+  const expectation = instance.scenario.expect[pod.name];
+  const sa = instance.serviceAccounts.find((s) => s.namespace === pod.namespace && s.name === pod.serviceAccount);
+  return {
+    pod: pod.name,
+    namespace: pod.namespace,
+    serviceAccount: pod.serviceAccount,
+    image: pod.imageRef,
+    expected: toModelExpectation(expectation?.fate ?? 'pulled'),
+    outcome,
+    note,
+    evidence: { events: [], kubeletLog: [], audit: [], trace: [] },
+    annotations: sa?.annotations ?? {},
+  };
+}
+
+export function toModelExpectation(fate: Scenario['expect'][string]['fate']): PodResult['expected'] {
+  if (fate === 'pulled') return { kind: 'pulled' };
+  if (fate === 'vulnerable-if-gate-off') return { kind: 'vulnerable-if-gate-off' };
+  return { kind: 'denied', reason: fate.denied instanceof RegExp ? fate.denied.source : fate.denied };
+}
+
+interface ScenarioFiles {
+  readonly configPath: string;
+}
+
+async function runPod(
+  pod: InstancePod,
+  instance: ScenarioInstance,
+  context: { kubernetes: KubernetesVersion; binDir: string; files: ScenarioFiles; env: PullEnvironment; issuer: LocalServiceAccountIssuer; uids: Map<string, string>; pull: PullOptions },
+): Promise<PodResult> {
+  const expectation = instance.scenario.expect[pod.name];
+  if (!expectation) throw new Error(`scenario ${instance.scenario.name} has no expectation for pod ${pod.name}`);
+  if (expectation.depth !== 'plugin') return skipped(pod, instance, 'not-checked-at-depth', `checked at ${expectation.depth} depth only: ${expectation.why ?? ''}`);
+
+  const saKey = `${pod.namespace}/${pod.serviceAccount}`;
+  // A recreated service account is a new identity: new UID (KEP-2535 records and cache keys use it).
+  if (pod.recreateServiceAccountFirst || !context.uids.has(saKey)) context.uids.set(saKey, randomUUID());
+  const sa = instance.serviceAccounts.find((s) => s.namespace === pod.namespace && s.name === pod.serviceAccount);
+  const started = Date.now();
+  const result = await runConformance({
+    config: context.files.configPath,
+    binDir: context.binDir,
+    image: pod.imageRef,
+    kubernetes: context.kubernetes.minor,
+    featureGates: { KubeletServiceAccountTokenForCredentialProviders: true },
+    pod: {
+      namespace: pod.namespace,
+      podName: pod.name,
+      podUid: randomUUID(),
+      serviceAccountName: pod.serviceAccount,
+      serviceAccountUid: context.uids.get(saKey) ?? randomUUID(),
+      serviceAccountAnnotations: sa?.annotations ?? {},
+    },
+    node: { name: 'pullproof-plugin-depth', uid: randomUUID() },
+    tokenSource: context.issuer,
+    pull: false,
+  });
+  // kubelet tries imagePullSecrets' credentials before the provider's (MakeDockerKeyring order).
+  const secretUser = pod.imagePullSecret ? instance.pullSecretUsers.find((u) => u.logicalName === pod.imagePullSecret) : undefined;
+  const credentials: PullCredential[] = [
+    ...(secretUser ? [{ username: secretUser.username, password: secretUser.password, source: `imagePullSecret ${secretUser.logicalName}` }] : []),
+    ...result.secretCredentials,
+  ];
+  const pull = await pullWithContainerd(pod.imageRef, credentials, context.pull);
+  const verdict: Verdict =
+    pull.outcome === 'pulled'
+      ? { kind: 'pulled', reason: 'Pulled' }
+      : { kind: 'denied', reason: 'ErrImagePull', message: `Failed to pull image "${pod.imageRef}": ${pull.message}` };
+  const comparison = compare(expectation.fate, verdict, ensureSecretPulledImagesGate(instance.scenario, context.kubernetes));
+  return {
+    pod: pod.name,
+    namespace: pod.namespace,
+    serviceAccount: pod.serviceAccount,
+    image: pod.imageRef,
+    expected: toModelExpectation(expectation.fate),
+    verdict,
+    outcome: comparison.outcome,
+    ...(comparison.note ? { note: comparison.note } : {}),
+    evidence: {
+      events: [],
+      kubeletLog: result.providers.flatMap((p) => (p.failure ? [p.failure.kubeletLog] : [])),
+      audit: auditEvidence(context.env.tokenService.auditFor({ namespace: pod.namespace, serviceAccount: pod.serviceAccount })),
+      trace: [...formatTrace(result).split('\n'), ...pull.attempts.map((a) => `pull ${a.credentialSource ?? 'anonymous'}: ${a.message}`)],
+    },
+    startedAt: new Date(started).toISOString(),
+    durationMs: Date.now() - started,
+    annotations: sa?.annotations ?? {},
+  };
+}
+
+export async function runAtPluginDepth(options: PluginDepthOptions): Promise<VersionResult> {
+  const log = options.log ?? (() => undefined);
+  const runId = options.runId ?? newRunId();
+  const kubernetes = options.kubernetes;
+  const applicable = options.scenarios.filter((s) => applicability(s, kubernetes.minor).applies);
+  const address = containerdAddress(options.containerdAddress);
+  const work = await mkdtemp(join(tmpdir(), 'pullproof-plugin-depth-'));
+  const issuer = await LocalServiceAccountIssuer.create({ issuer: KIND_ISSUER });
+  const env = await startPullEnvironment({ issuers: [{ issuer: issuer.issuer, jwks: issuer.jwks() }], ...(options.auditFile ? { auditFile: options.auditFile } : {}) });
+  try {
+    const instances = applicable.map((s) => instantiate(s, { runId, kubernetes, registryHost: env.registryHost, tokenServiceUrl: env.tokenService.baseUrl }));
+    log(`plugin depth, Kubernetes ${kubernetes.minor}: registry ${env.registry.image.ref} at ${env.registryHost}; ${instances.length} scenario(s)`);
+    await env.prepare(instances);
+    const bundle = await buildProviderBundle({ outDir: join(work, 'bundle'), providerName: instances.map((i) => i.provider.name) });
+    const results = await runLimited(instances, options.parallel ?? 4, async (instance) => {
+      const dir = join(work, instance.id);
+      await mkdir(dir, { recursive: true });
+      const configPath = join(dir, 'credential-provider-config.yaml');
+      await writeFile(configPath, renderCredentialProviderConfig(credentialProviderConfig(kubernetes, [instance.provider])));
+      const started = Date.now();
+      const uids = new Map<string, string>();
+      const pods = await runPods(instance.pods, (pod) =>
+        runPod(pod, instance, {
+          kubernetes,
+          binDir: bundle.binDir,
+          files: { configPath },
+          env,
+          issuer,
+          uids,
+          pull: { plainHttp: true, address },
+        }),
+      );
+      log(`  ${instance.scenario.name}: ${pods.map((p) => `${p.pod}=${p.outcome}`).join(', ')}`);
+      return scenarioResult(instance.scenario, pods, Date.now() - started);
+    });
+    const notApplicable = options.scenarios
+      .filter((s) => !applicable.includes(s))
+      .map((s) => notApplicableResult(s, kubernetes, runId, env.registryHost));
+    return {
+      kubernetes: kubernetes.minor,
+      depth: 'plugin',
+      environment: { featureGates: { KubeletServiceAccountTokenForCredentialProviders: true }, pluginVersion: `pullproof bundle ${bundle.hash}` },
+      scenarios: [...results, ...notApplicable],
+    };
+  } finally {
+    await env.close();
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+export function scenarioResult(scenario: Scenario, pods: readonly PodResult[], durationMs: number): ScenarioResult {
+  return { name: scenario.name, summary: scenario.summary, property: scenario.property, pods, durationMs };
+}
+
+/** A scenario that does not fit this Kubernetes version: every pod reported, none run. */
+export function notApplicableResult(scenario: Scenario, kubernetes: KubernetesVersion, runId: string, registryHost: string): ScenarioResult {
+  const verdict = applicability(scenario, kubernetes.minor);
+  const reason = verdict.applies ? '' : verdict.reason;
+  const instance = instantiate(scenario, { runId, kubernetes, registryHost, tokenServiceUrl: '' });
+  return scenarioResult(
+    scenario,
+    instance.pods.map((pod) => skipped(pod, instance, 'not-applicable', `not applicable on Kubernetes ${kubernetes.minor}: ${reason}`)),
+    0,
+  );
+}
