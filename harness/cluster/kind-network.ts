@@ -54,14 +54,26 @@ export async function ensureKindNetwork(name = KIND_NETWORK): Promise<KindNetwor
   return { name, gateway: gatewayOf(now, name), created: created.exitCode === 0 };
 }
 
-/** Removes the network if pullproof created it and no container is attached; returns whether it did. */
-export async function removeKindNetworkIfOurs(name = KIND_NETWORK): Promise<boolean> {
-  const net = await inspect(name);
-  if (!net || net.Labels?.[CREATED_BY_LABEL] !== 'pullproof') return false;
-  if (Object.keys(net.Containers ?? {}).length > 0) return false;
-  const r = await execa('docker', ['network', 'rm', name], { reject: false });
-  // "has active endpoints": someone attached between inspect and rm; leaving it is right.
-  return r.exitCode === 0;
+export type NetworkRemoval = 'removed' | 'absent' | 'not-ours' | 'in-use';
+
+/**
+ * Removes the network if pullproof created it and no container is attached. Endpoints of
+ * containers just removed (notably a `docker run` cancelled by an abort) are released
+ * asynchronously, so "in use" is re-checked for a few seconds before the network is left alone.
+ */
+export async function removeKindNetworkIfOurs(name = KIND_NETWORK, waitMs = 5000): Promise<NetworkRemoval> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const net = await inspect(name);
+    if (!net) return 'absent';
+    if (net.Labels?.[CREATED_BY_LABEL] !== 'pullproof') return 'not-ours';
+    if (Object.keys(net.Containers ?? {}).length === 0) {
+      const r = await execa('docker', ['network', 'rm', name], { reject: false });
+      if (r.exitCode === 0) return 'removed';
+    }
+    if (Date.now() >= deadline) return 'in-use';
+    await new Promise((res) => setTimeout(res, 250));
+  }
 }
 
 export async function kindNetworkGateway(name = KIND_NETWORK): Promise<string> {

@@ -114,6 +114,12 @@ async function syncInto(src: string, mounted: string): Promise<void> {
   await cp(src, mounted, { recursive: true, preserveTimestamps: true });
 }
 
+/** Removes the kind network this create made; says so when something else still holds it. */
+async function removeOurNetwork(name: string, log: (line: string) => void): Promise<void> {
+  const outcome = await removeKindNetworkIfOurs(name);
+  if (outcome === 'in-use') log(` ! kept docker network ${name}: containers are still attached (docker network inspect ${name})`);
+}
+
 /** LIFO undo list: each step registers how to take back what it made. */
 class Undo {
   readonly #actions: { what: string; run: () => Promise<unknown> }[] = [];
@@ -189,7 +195,7 @@ export async function createCluster(spec: ClusterSpec, hooks: ClusterHooks, opti
       }
     });
     const net = await step('ensure network', () => ensureKindNetwork());
-    if (net.created) undo.push('remove kind network', () => removeKindNetworkIfOurs(net.name));
+    if (net.created) undo.push('remove kind network', () => removeOurNetwork(net.name, log));
     const ctx: StepContext = { signal, network: net, workDir: spec.workDir };
 
     if (hooks.startServices) {
@@ -233,7 +239,7 @@ export async function createCluster(spec: ClusterSpec, hooks: ClusterHooks, opti
         deleted = true;
         await kindDelete(name, paths.kubeconfig);
         await stopServices?.();
-        if (net.created) await removeKindNetworkIfOurs(net.name);
+        if (net.created) await removeOurNetwork(net.name, log);
       },
     };
   } catch (error) {

@@ -112,6 +112,7 @@ describeWithDocker('stand-in node tier: the real kind binary with a stand-in nod
 
   it('an aborted create (mid `kind create cluster`) removes the nodes, stops the services and reports the step', async () => {
     const spec = await standinSpec(image, '1.35', 'abort');
+    const start = await hostSnapshot();
     const events: string[] = [];
     const controller = new AbortController();
     // Abort as soon as the control-plane container exists: kind is then inside its node provisioning.
@@ -128,10 +129,12 @@ describeWithDocker('stand-in node tier: the real kind binary with a stand-in nod
     expect(events).toEqual(['services started', 'services stopped']);
     expect(await clusterContainers(spec.name)).toEqual([]);
     expect(await kindClusters()).not.toContain(spec.name);
+    await expectKindNetworkAsBefore(start);
   });
 
   it('Ctrl-C (SIGINT) during `kind create cluster` in a harness process removes everything it created', async () => {
     const spec = await standinSpec(image, '1.36', 'sigint');
+    const start = await hostSnapshot();
     const child = execa(process.execPath, [new URL('./interrupt-child.ts', import.meta.url).pathname, image, spec.name, spec.workDir], { reject: false, all: true });
     for (let i = 0; i < 300 && (await clusterContainers(spec.name)).length === 0; i++) await new Promise((r) => setTimeout(r, 50));
     expect(await clusterContainers(spec.name), 'the child never started creating nodes').not.toEqual([]);
@@ -141,6 +144,7 @@ describeWithDocker('stand-in node tier: the real kind binary with a stand-in nod
     expect(result.exitCode).toBe(130);
     expect(await clusterContainers(spec.name)).toEqual([]);
     expect(await kindClusters()).not.toContain(spec.name);
+    await expectKindNetworkAsBefore(start);
   });
 
   it('an abort while the services start removes the kind network it created and never runs kind', async () => {
