@@ -51,7 +51,10 @@ describeWithDocker('stand-in node tier: the real kind binary with a stand-in nod
   for (const minor of SUPPORTED_MINORS) {
     it(`${minor}: kind writes our gates and kubelet flags next to its own, patches containerd and mounts our files`, async () => {
       const version = kubernetesVersion(minor);
-      const spec = await standinSpec(image, minor, minor.replace('.', ''));
+      // KEP-2535 policy on one alpha-gate minor and one beta minor; the others run without it.
+      const policy = minor === '1.34' || minor === '1.37' ? 'AlwaysVerify' as const : undefined;
+      const base = await standinSpec(image, minor, minor.replace('.', ''));
+      const spec = policy ? { ...base, needs: { ...base.needs, imagePullCredentialsVerificationPolicy: policy } } : base;
       const cluster = await createCluster(spec, fakeHooks());
       try {
         const [cp, worker] = [`${spec.name}-control-plane`, `${spec.name}-worker`];
@@ -64,9 +67,23 @@ describeWithDocker('stand-in node tier: the real kind binary with a stand-in nod
         // kind picks the kubeadm API from /kind/version: v1beta3 below 1.36, v1beta4 from 1.36.
         expect(clusterConf.apiVersion).toBe(version.kubeadmApi);
         for (const component of ['apiServer', 'controllerManager', 'scheduler']) {
-          expect(args(clusterConf[component]?.extraArgs)['feature-gates'], component).toBe(`${GATE}=true`);
+          expect(args(clusterConf[component]?.extraArgs)['feature-gates'], component).toContain(`${GATE}=true`);
         }
-        expect((init.get('KubeletConfiguration')?.featureGates as Record<string, boolean>)[GATE]).toBe(true);
+        const kubeletConfig = init.get('KubeletConfiguration') ?? {};
+        const kubeletGates = kubeletConfig.featureGates as Record<string, boolean>;
+        expect(kubeletGates[GATE]).toBe(true);
+        if (policy) {
+          expect(kubeletConfig.imagePullCredentialsVerificationPolicy).toBe(policy);
+          // kind's own KubeletConfiguration fields survive the merge.
+          expect(kubeletConfig.cgroupRoot).toBe('/kubelet');
+          if (version.gates.KubeletEnsureSecretPulledImages === 'alpha') {
+            expect(kubeletGates.KubeletEnsureSecretPulledImages).toBe(true);
+            // kind renders --feature-gates sorted by gate name.
+            expect(args(clusterConf.apiServer?.extraArgs)['feature-gates']).toBe(`KubeletEnsureSecretPulledImages=true,${GATE}=true`);
+          }
+        } else {
+          expect(kubeletConfig).not.toHaveProperty('imagePullCredentialsVerificationPolicy');
+        }
 
         const checks: [string, string, Record<string, unknown> | undefined][] = [
           [cp, 'InitConfiguration', init.get('InitConfiguration')],
