@@ -8,7 +8,7 @@ import type { PodSpec, Scenario } from '../scenario/types.ts';
 /**
  * Turns a scenario's logical names into the names one run uses, so that scenarios can share a
  * cluster, a registry and a token service without seeing each other (DESIGN.md decision 5):
- * - namespaces `<ns>-<scenario id>`: fresh service accounts per run;
+ * - namespaces `<ns>-<hash of scenario and run>`: fresh service accounts per run;
  * - repositories `<scenario>/<repo>` with the run's tag: unique image per run, never preloaded;
  * - audiences `<audience>.<scenario id>`: node-audience RBAC of one scenario cannot grant another's;
  * - provider `pullproof-<scenario id>` matching `<registry host>/<scenario>/`: each scenario's provider
@@ -70,7 +70,16 @@ function label(base: string, suffix: string): string {
   return `${base.slice(0, room).replace(/-+$/, '')}-${suffix}`;
 }
 
-export function scenarioId(scenario: Scenario, runId: string): string {
+/**
+ * Stable per scenario (provider name, audience, RBAC names): a reused cluster keeps the same
+ * CredentialProviderConfig, so its config hash still matches.
+ */
+export function scenarioId(scenario: Scenario): string {
+  return shortHash(scenario.name, 6);
+}
+
+/** Per scenario and run: namespaces, so every run starts with fresh service accounts (new UIDs). */
+export function namespaceSuffix(scenario: Scenario, runId: string): string {
   return shortHash(`${scenario.name}\0${runId}`, 6);
 }
 
@@ -83,10 +92,11 @@ function prefixRepositories(scenario: Scenario, repositories: readonly string[])
 }
 
 export function instantiate(scenario: Scenario, context: InstanceContext, secret: (name: string) => string = () => randomBytes(18).toString('base64url')): ScenarioInstance {
-  const id = scenarioId(scenario, context.runId);
+  const id = scenarioId(scenario);
+  const suffix = namespaceSuffix(scenario, context.runId);
   const logicalNamespaces = new Set([...scenario.serviceAccounts.map((sa) => sa.namespace), ...scenario.pods.map((p) => p.namespace)]);
-  const namespaces = new Map([...logicalNamespaces].map((ns) => [ns, label(ns, id)]));
-  const ns = (logical: string): string => namespaces.get(logical) ?? label(logical, id);
+  const namespaces = new Map([...logicalNamespaces].map((ns) => [ns, label(ns, suffix)]));
+  const ns = (logical: string): string => namespaces.get(logical) ?? label(logical, suffix);
   const tag = context.runId;
   const images = scenario.images.map((repo) => {
     const repository = `${scenario.name}/${repo}`;

@@ -8,7 +8,7 @@ import { credentialProviderConfig, renderCredentialProviderConfig } from '../clu
 import type { KubernetesVersion } from '../cluster/versions.ts';
 import { formatTrace, pullWithContainerd, runConformance, type PullCredential, type PullOptions } from '../conformance/index.ts';
 import { LocalServiceAccountIssuer } from '../identity/local-issuer.ts';
-import type { Outcome, PodResult, ScenarioResult, Verdict, VersionResult } from '../results/model.ts';
+import type { PodResult, Verdict, VersionResult } from '../results/model.ts';
 import { applicability } from '../scenario/define.ts';
 import type { Scenario } from '../scenario/types.ts';
 import { compare } from '../verdict/compare.ts';
@@ -16,6 +16,7 @@ import { startPullEnvironment, type PullEnvironment } from './environment.ts';
 import { auditEvidence } from './evidence.ts';
 import { instantiate, newRunId, type InstancePod, type ScenarioInstance } from './instantiate.ts';
 import { runLimited, runPods } from './schedule.ts';
+import { ensureSecretPulledImagesGate, notApplicableResult, scenarioResult, skipped, toModelExpectation } from './pod-results.ts';
 
 /**
  * Plugin depth (DESIGN.md decision 8c): no cluster. Each pod's pull goes through the kubelet-exact
@@ -48,32 +49,6 @@ export function containerdAddress(explicit?: string): string {
   return chosen;
 }
 
-/** KEP-2535's gate as this version's kubelet has it unless a scenario sets it. */
-function ensureSecretPulledImagesGate(scenario: Scenario, kubernetes: KubernetesVersion): boolean {
-  return scenario.cluster?.featureGates?.KubeletEnsureSecretPulledImages ?? kubernetes.gates.KubeletEnsureSecretPulledImages === 'beta';
-}
-
-function skipped(pod: InstancePod, instance: ScenarioInstance, outcome: Outcome, note: string): PodResult {
-  const expectation = instance.scenario.expect[pod.name];
-  const sa = instance.serviceAccounts.find((s) => s.namespace === pod.namespace && s.name === pod.serviceAccount);
-  return {
-    pod: pod.name,
-    namespace: pod.namespace,
-    serviceAccount: pod.serviceAccount,
-    image: pod.imageRef,
-    expected: toModelExpectation(expectation?.fate ?? 'pulled'),
-    outcome,
-    note,
-    evidence: { events: [], kubeletLog: [], audit: [], trace: [] },
-    annotations: sa?.annotations ?? {},
-  };
-}
-
-export function toModelExpectation(fate: Scenario['expect'][string]['fate']): PodResult['expected'] {
-  if (fate === 'pulled') return { kind: 'pulled' };
-  if (fate === 'vulnerable-if-gate-off') return { kind: 'vulnerable-if-gate-off' };
-  return { kind: 'denied', reason: fate.denied instanceof RegExp ? fate.denied.source : fate.denied };
-}
 
 interface ScenarioFiles {
   readonly configPath: string;
@@ -194,18 +169,3 @@ export async function runAtPluginDepth(options: PluginDepthOptions): Promise<Ver
   }
 }
 
-export function scenarioResult(scenario: Scenario, pods: readonly PodResult[], durationMs: number): ScenarioResult {
-  return { name: scenario.name, summary: scenario.summary, property: scenario.property, pods, durationMs };
-}
-
-/** A scenario that does not fit this Kubernetes version: every pod reported, none run. */
-export function notApplicableResult(scenario: Scenario, kubernetes: KubernetesVersion, runId: string, registryHost: string): ScenarioResult {
-  const verdict = applicability(scenario, kubernetes.minor);
-  const reason = verdict.applies ? '' : verdict.reason;
-  const instance = instantiate(scenario, { runId, kubernetes, registryHost, tokenServiceUrl: '' });
-  return scenarioResult(
-    scenario,
-    instance.pods.map((pod) => skipped(pod, instance, 'not-applicable', `not applicable on Kubernetes ${kubernetes.minor}: ${reason}`)),
-    0,
-  );
-}

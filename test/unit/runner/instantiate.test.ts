@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { kubernetesVersion } from '../../../harness/cluster/versions.ts';
-import { combinedPolicy, instantiate, scenarioId } from '../../../harness/runner/instantiate.ts';
+import { combinedPolicy, instantiate, namespaceSuffix, scenarioId } from '../../../harness/runner/instantiate.ts';
 import exchangeRoleImpersonation from '../../../scenarios/exchange-role-impersonation.ts';
 import grantedSaPulls from '../../../scenarios/granted-sa-pulls.ts';
 import nodeAudienceRestriction from '../../../scenarios/node-audience-restriction.ts';
@@ -12,8 +12,9 @@ const context = { runId: '20261128-abc123', kubernetes: kubernetesVersion('1.34'
 describe('scenario instances', () => {
   it('gives each scenario its own namespaces, repositories and tags', () => {
     const instance = instantiate(grantedSaPulls, context);
-    const id = scenarioId(grantedSaPulls, context.runId);
+    const id = namespaceSuffix(grantedSaPulls, context.runId);
     expect(instance.namespaces.get('team-a')).toBe(`team-a-${id}`);
+    expect(namespaceSuffix(grantedSaPulls, 'another-run')).not.toBe(id);
     expect(instance.images).toEqual([{ repository: 'granted-sa-pulls/team-a/app', tag: context.runId, ref: 'pullproof-registry:5000/granted-sa-pulls/team-a/app:20261128-abc123' }]);
     expect(instance.pods.map((p) => [p.name, p.namespace, p.imageRef])).toEqual([
       ['granted', `team-a-${id}`, instance.images[0]?.ref],
@@ -26,6 +27,13 @@ describe('scenario instances', () => {
     expect(policy.subjects).toEqual([
       { name: 'granted-sa-pulls/grants[0]', match: { namespace: namespaces.get('team-a'), serviceAccount: 'puller' }, grants: [{ repositories: ['granted-sa-pulls/team-a/*'], actions: ['pull'] }] },
     ]);
+  });
+
+  it('keeps provider name and audience stable across runs, so a reused cluster keeps its config', () => {
+    const a = instantiate(grantedSaPulls, context);
+    const b = instantiate(grantedSaPulls, { ...context, runId: 'another-run' });
+    expect(b.provider).toEqual(a.provider);
+    expect(a.provider.name).toBe(`pullproof-${scenarioId(grantedSaPulls)}`);
   });
 
   it("builds the provider entry from the scenario's provider settings, matching only its own images", () => {

@@ -1,0 +1,225 @@
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import type { JWK } from 'jose';
+import { buildProviderBundle } from '../../provider/index.ts';
+import { apiServerHooks } from '../cluster/api-server-hooks.ts';
+import { ensureKindNetwork, removeKindNetworkIfOurs } from '../cluster/kind-network.ts';
+import { kindExportLogs } from '../cluster/kind-cli.ts';
+import { createCluster, newClusterName, type Cluster, type NeedsInput } from '../cluster/lifecycle.ts';
+import type { KubernetesVersion } from '../cluster/versions.ts';
+import type { PodResult, ScenarioResult, VersionResult } from '../results/model.ts';
+import { applicability } from '../scenario/define.ts';
+import type { Scenario } from '../scenario/types.ts';
+import { compare } from '../verdict/compare.ts';
+import { startPullEnvironment, type PullEnvironment } from './environment.ts';
+import { auditEvidence } from './evidence.ts';
+import { instantiate, type InstancePod, type ScenarioInstance } from './instantiate.ts';
+import { kubeletLogLines } from './kubelet-log.ts';
+import { namespaceManifests, podManifest, pullSecretManifests, serviceAccountManifests } from './manifests.ts';
+import { ensureSecretPulledImagesGate, notApplicableResult, scenarioResult, toModelExpectation } from './pod-results.ts';
+import { awaitPodFate } from './pod-watch.ts';
+import { runLimited, runPods } from './schedule.ts';
+
+/**
+ * Cluster depth (DESIGN.md decision 8a): real kind clusters with kindest/node, real kubelet and API
+ * server. Scenarios are grouped by the cluster configuration they need (one cluster per group);
+ * the scenarios of a group run in parallel, each in its own namespaces.
+ */
+
+export interface ClusterDepthOptions {
+  readonly scenarios: readonly Scenario[];
+  readonly kubernetes: KubernetesVersion;
+  readonly runId: string;
+  readonly parallel?: number;
+  readonly reuse?: boolean;
+  readonly keep?: boolean;
+  /** Host directory for generated node files (stable across runs so `reuse` can match). */
+  readonly workRoot: string;
+  /** Where `kind export logs` goes when a cluster step or a pod expectation fails. */
+  readonly artifactsDir: string;
+  readonly auditFile?: string;
+  /** How long a pod may take to reach a verdict. */
+  readonly podTimeoutMs?: number;
+  /** Token-service port on the kind gateway (stable so reused clusters keep their provider args). */
+  readonly tokenServicePort?: number;
+  readonly nodeImage?: string;
+  readonly signal?: AbortSignal;
+  readonly log?: (line: string) => void;
+}
+
+const REGISTRY_ALIAS = 'pullproof-registry';
+const REGISTRY_HOST = `${REGISTRY_ALIAS}:5000`;
+export const DEFAULT_TOKEN_SERVICE_PORT = 45651;
+
+/** The kubelet-side needs of a scenario, which decide which cluster it can share. */
+export function clusterNeeds(scenario: Scenario): NeedsInput {
+  const gate = scenario.cluster?.featureGates?.KubeletEnsureSecretPulledImages;
+  const policy = scenario.cluster?.kubelet?.imagePullCredentialsVerificationPolicy;
+  return { workers: 1, ...(gate !== undefined ? { ensureSecretPulledImages: gate } : {}), ...(policy ? { imagePullCredentialsVerificationPolicy: policy } : {}) };
+}
+
+export function groupByCluster(scenarios: readonly Scenario[]): { key: string; needs: NeedsInput; scenarios: Scenario[] }[] {
+  const groups = new Map<string, { key: string; needs: NeedsInput; scenarios: Scenario[] }>();
+  for (const scenario of scenarios) {
+    const needs = clusterNeeds(scenario);
+    const key = createHash('sha256').update(JSON.stringify(needs)).digest('hex').slice(0, 8);
+    const group = groups.get(key) ?? { key, needs, scenarios: [] };
+    group.scenarios.push(scenario);
+    groups.set(key, group);
+  }
+  return [...groups.values()];
+}
+
+interface PodContext {
+  readonly kc: KubeConfig;
+  readonly core: CoreV1Api;
+  readonly env: PullEnvironment;
+  readonly kubernetes: KubernetesVersion;
+  readonly timeoutMs: number;
+  readonly signal?: AbortSignal;
+  /** Node each finished pod ran on (sameNodeAs). */
+  readonly nodes: Map<string, string>;
+}
+
+async function recreateServiceAccount(core: CoreV1Api, namespace: string, name: string, annotations: Readonly<Record<string, string>>): Promise<void> {
+  await core.deleteNamespacedServiceAccount({ namespace, name });
+  // Deletion of a service account is immediate (no finalizers); creating the same name then yields a new UID.
+  await core.createNamespacedServiceAccount({ namespace, body: { metadata: { name, namespace, annotations: { ...annotations } } } });
+}
+
+async function serviceAccountUid(core: CoreV1Api, namespace: string, name: string): Promise<string | undefined> {
+  return (await core.readNamespacedServiceAccount({ namespace, name })).metadata?.uid;
+}
+
+async function runPodInCluster(pod: InstancePod, instance: ScenarioInstance, ctx: PodContext): Promise<PodResult> {
+  const expectation = instance.scenario.expect[pod.name];
+  if (!expectation) throw new Error(`scenario ${instance.scenario.name} has no expectation for pod ${pod.name}`);
+  const sa = instance.serviceAccounts.find((s) => s.namespace === pod.namespace && s.name === pod.serviceAccount);
+  if (pod.recreateServiceAccountFirst) await recreateServiceAccount(ctx.core, pod.namespace, pod.serviceAccount, sa?.annotations ?? {});
+  const uid = await serviceAccountUid(ctx.core, pod.namespace, pod.serviceAccount);
+  const nodeName = pod.sameNodeAs ? ctx.nodes.get(`${pod.namespace}/${pod.sameNodeAs}`) : undefined;
+  const created = new Date();
+  await ctx.core.createNamespacedPod({ namespace: pod.namespace, body: podManifest(pod, instance, nodeName) });
+  const fate = await awaitPodFate(ctx.kc, pod.namespace, pod.name, { timeoutMs: ctx.timeoutMs, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+  const node = fate.pod?.spec?.nodeName;
+  if (node) ctx.nodes.set(`${pod.namespace}/${pod.name}`, node);
+
+  const audit = ctx.env.tokenService.auditFor({ namespace: pod.namespace, serviceAccount: pod.serviceAccount });
+  let comparison = compare(expectation.fate, fate.verdict, ensureSecretPulledImagesGate(instance.scenario, ctx.kubernetes));
+  if (expectation.freshGrant && comparison.outcome === 'match') {
+    // A recreated account must be checked again: a grant for its new UID issued after this pod was created.
+    const fresh = audit.some((e) => e.serviceAccount?.uid === uid && e.grantedScopes.length > 0 && new Date(e.time) >= created);
+    if (!fresh) comparison = { outcome: 'mismatch', note: `the pod started, but the token service granted nothing to service-account UID ${uid ?? '?'} after the pod was created: the cached image was reused without a fresh check` };
+  }
+  return {
+    pod: pod.name,
+    namespace: pod.namespace,
+    serviceAccount: pod.serviceAccount,
+    image: pod.imageRef,
+    expected: toModelExpectation(expectation.fate),
+    verdict: fate.verdict,
+    outcome: comparison.outcome,
+    ...(comparison.note ? { note: comparison.note } : {}),
+    evidence: {
+      events: fate.events,
+      kubeletLog: node ? await kubeletLogLines(node, created, [pod.imageRef, `${pod.namespace}/${pod.name}`, pod.name]) : [],
+      audit: auditEvidence(audit),
+      trace: [`pod ${pod.namespace}/${pod.name} on ${node ?? '(unscheduled)'}; service account UID ${uid ?? '?'}; pullPolicy ${pod.pullPolicy ?? 'Always'}`],
+    },
+    startedAt: created.toISOString(),
+    durationMs: Date.now() - created.getTime(),
+    annotations: sa?.annotations ?? {},
+  };
+}
+
+async function runScenarioInCluster(instance: ScenarioInstance, ctx: Omit<PodContext, 'nodes'>, runId: string, keep: boolean): Promise<ScenarioResult> {
+  const started = Date.now();
+  for (const ns of namespaceManifests(instance, runId)) await ctx.core.createNamespace({ body: ns });
+  try {
+    for (const sa of serviceAccountManifests(instance)) await ctx.core.createNamespacedServiceAccount({ namespace: sa.metadata?.namespace ?? '', body: sa });
+    for (const secret of pullSecretManifests(instance, REGISTRY_HOST)) await ctx.core.createNamespacedSecret({ namespace: secret.metadata?.namespace ?? '', body: secret });
+    const nodes = new Map<string, string>();
+    const pods = await runPods(instance.pods, (pod) => runPodInCluster(pod, instance, { ...ctx, nodes }));
+    return scenarioResult(instance.scenario, pods, Date.now() - started);
+  } finally {
+    if (!keep) for (const ns of instance.namespaces.values()) await ctx.core.deleteNamespace({ name: ns }).catch(() => undefined);
+  }
+}
+
+export async function runAtClusterDepth(options: ClusterDepthOptions): Promise<VersionResult> {
+  const log = options.log ?? (() => undefined);
+  const { kubernetes, runId } = options;
+  const applicable = options.scenarios.filter((s) => applicability(s, kubernetes.minor).applies);
+  const results: ScenarioResult[] = [];
+  let nodeImage = options.nodeImage ?? kubernetes.nodeImage;
+
+  for (const group of groupByCluster(applicable)) {
+    const network = await ensureKindNetwork();
+    let env: PullEnvironment | undefined;
+    let cluster: Cluster | undefined;
+    try {
+      const port = options.tokenServicePort ?? DEFAULT_TOKEN_SERVICE_PORT;
+      env = await startPullEnvironment({
+        network: network.name,
+        registryAlias: REGISTRY_ALIAS,
+        tokenServiceListen: { host: network.gateway, port },
+        tokenServicePublicBaseUrl: `http://${network.gateway}:${port}`,
+        issuers: [],
+        ...(options.auditFile ? { auditFile: options.auditFile } : {}),
+      });
+      const pullEnv = env;
+      const instances = group.scenarios.map((s) => instantiate(s, { runId, kubernetes, registryHost: REGISTRY_HOST, tokenServiceUrl: pullEnv.tokenService.baseUrl }));
+      await pullEnv.prepare(instances);
+      cluster = await createCluster(
+        {
+          name: newClusterName(`k${kubernetes.minor.replace('.', '')}`),
+          version: kubernetes,
+          needs: { ...group.needs, ...(options.nodeImage ? { nodeImage: options.nodeImage } : {}) },
+          providers: instances.map((i) => i.provider),
+          workDir: join(options.workRoot, `k8s-${kubernetes.minor}-${group.key}`),
+          artifactsDir: options.artifactsDir,
+          ...(options.reuse ? { reuse: true } : {}),
+          ...(options.keep ? { keep: true } : {}),
+        },
+        {
+          startServices: () => Promise.resolve({ registries: [{ host: REGISTRY_HOST, server: `http://${REGISTRY_HOST}` }], stop: () => Promise.resolve() }),
+          writeProviderBundle: async (dir) => {
+            await buildProviderBundle({ outDir: dir, providerName: instances.map((i) => i.provider.name) });
+          },
+          ...apiServerHooks({
+            trust: (t) => pullEnv.tokenService.trustIssuer({ issuer: t.issuer, jwks: { keys: t.jwks.keys as unknown as JWK[] } }),
+            grants: instances.flatMap((i) => (i.nodeAudienceGrant ? [i.nodeAudienceGrant] : [])),
+          }),
+        },
+        { ...(options.signal ? { signal: options.signal } : {}), log },
+      );
+      nodeImage = cluster.config.nodes[0]?.image ?? nodeImage;
+      const kc = new KubeConfig();
+      kc.loadFromFile(cluster.kubeconfigPath);
+      const core = kc.makeApiClient(CoreV1Api);
+      const ctx = { kc, core, env: pullEnv, kubernetes, timeoutMs: options.podTimeoutMs ?? 180_000, ...(options.signal ? { signal: options.signal } : {}) };
+      const groupResults = await runLimited(instances, options.parallel ?? 4, (instance) => runScenarioInCluster(instance, ctx, runId, options.keep ?? false));
+      for (const r of groupResults) log(`  ${r.name}: ${r.pods.map((p) => `${p.pod}=${p.outcome}`).join(', ')}`);
+      results.push(...groupResults);
+      if (groupResults.some((r) => r.pods.some((p) => p.outcome === 'mismatch' || p.outcome === 'inconclusive'))) {
+        await kindExportLogs(cluster.name, join(options.artifactsDir, 'kind-logs', cluster.name));
+      }
+    } finally {
+      if (!options.keep) {
+        await cluster?.delete();
+        await env?.close();
+        if (network.created) await removeKindNetworkIfOurs(network.name);
+      } else if (cluster) {
+        log(` ! kept cluster ${cluster.name} (kubeconfig ${cluster.kubeconfigPath}); registry ${env?.registry.containerName ?? ''} stops with this process`);
+      }
+    }
+  }
+  const notApplicable = options.scenarios.filter((s) => !applicable.includes(s)).map((s) => notApplicableResult(s, kubernetes, runId, REGISTRY_HOST));
+  return {
+    kubernetes: kubernetes.minor,
+    depth: 'cluster',
+    environment: { nodeImage, featureGates: { KubeletServiceAccountTokenForCredentialProviders: true } },
+    scenarios: [...results, ...notApplicable],
+  };
+}

@@ -1,0 +1,50 @@
+import type { KubernetesVersion } from '../cluster/versions.ts';
+import type { Outcome, PodResult, ScenarioResult } from '../results/model.ts';
+import { applicability } from '../scenario/define.ts';
+import type { Scenario } from '../scenario/types.ts';
+import { instantiate, type InstancePod, type ScenarioInstance } from './instantiate.ts';
+
+/** Pod and scenario results shared by every depth. */
+
+/** KEP-2535's gate as this version's kubelet has it unless a scenario sets it. */
+export function ensureSecretPulledImagesGate(scenario: Scenario, kubernetes: KubernetesVersion): boolean {
+  return scenario.cluster?.featureGates?.KubeletEnsureSecretPulledImages ?? kubernetes.gates.KubeletEnsureSecretPulledImages === 'beta';
+}
+
+export function skipped(pod: InstancePod, instance: ScenarioInstance, outcome: Outcome, note: string): PodResult {
+  const expectation = instance.scenario.expect[pod.name];
+  const sa = instance.serviceAccounts.find((s) => s.namespace === pod.namespace && s.name === pod.serviceAccount);
+  return {
+    pod: pod.name,
+    namespace: pod.namespace,
+    serviceAccount: pod.serviceAccount,
+    image: pod.imageRef,
+    expected: toModelExpectation(expectation?.fate ?? 'pulled'),
+    outcome,
+    note,
+    evidence: { events: [], kubeletLog: [], audit: [], trace: [] },
+    annotations: sa?.annotations ?? {},
+  };
+}
+
+export function toModelExpectation(fate: Scenario['expect'][string]['fate']): PodResult['expected'] {
+  if (fate === 'pulled') return { kind: 'pulled' };
+  if (fate === 'vulnerable-if-gate-off') return { kind: 'vulnerable-if-gate-off' };
+  return { kind: 'denied', reason: fate.denied instanceof RegExp ? fate.denied.source : fate.denied };
+}
+
+export function scenarioResult(scenario: Scenario, pods: readonly PodResult[], durationMs: number): ScenarioResult {
+  return { name: scenario.name, summary: scenario.summary, property: scenario.property, pods, durationMs };
+}
+
+/** A scenario that does not fit this Kubernetes version: every pod reported, none run. */
+export function notApplicableResult(scenario: Scenario, kubernetes: KubernetesVersion, runId: string, registryHost: string): ScenarioResult {
+  const verdict = applicability(scenario, kubernetes.minor);
+  const reason = verdict.applies ? '' : verdict.reason;
+  const instance = instantiate(scenario, { runId, kubernetes, registryHost, tokenServiceUrl: '' });
+  return scenarioResult(
+    scenario,
+    instance.pods.map((pod) => skipped(pod, instance, 'not-applicable', `not applicable on Kubernetes ${kubernetes.minor}: ${reason}`)),
+    0,
+  );
+}
