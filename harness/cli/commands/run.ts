@@ -1,13 +1,77 @@
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { abortOnInterrupt } from '../../cluster/interrupt.ts';
+import { DEFAULT_MINOR, kubernetesVersion } from '../../cluster/versions.ts';
+import { ARTIFACTS_OPTION, artifactsRoot, runArtifactPaths, writeRunArtifacts } from '../../report/artifacts.ts';
+import { renderTerminalTable } from '../../report/terminal-table.ts';
+import { runFailed, type Depth } from '../../results/model.ts';
+import { newRunId } from '../../runner/instantiate.ts';
+import { runSuite, selectScenarios } from '../../runner/suite.ts';
+import { BUILT_IN_SCENARIOS } from '../../../scenarios/index.ts';
+
+interface RunOptions {
+  readonly depth: string;
+  readonly k8s: string;
+  readonly scenario?: string[];
+  readonly parallel: string;
+  readonly reuse?: boolean;
+  readonly keep?: boolean;
+  readonly podTimeout: string;
+  readonly artifacts?: string;
+}
+
+const list = (value: string | undefined): string[] => (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+
+/** `PULLPROOF_SHARD=2/3` from the CI matrix. */
+function shardFromEnv(value: string | undefined): { index: number; total: number } | undefined {
+  const match = /^(\d+)\/(\d+)$/.exec(value ?? '');
+  return match ? { index: Number(match[1]), total: Number(match[2]) } : undefined;
+}
 
 export function registerRun(program: Command): void {
   program
     .command('run')
-    .description('run the built-in scenarios on a real kind cluster (the `make e2e` suite)')
-    .option('--k8s <minor>', 'Kubernetes minor to run on')
-    .action(() => {
-      // The cluster-depth runner arrives with the scenarios issue; until then say so plainly.
-      process.stderr.write('pullproof run: the cluster-depth scenario runner is not implemented yet (issue "Scenarios, runner and verdicts").\n');
-      process.exitCode = 2;
+    .description('run the built-in scenarios and report which pods pulled which images (`make e2e` runs it at cluster depth)')
+    .option('--depth <depth>', 'cluster: real kind clusters (needs kindest/node); plugin: kubelet-exact runner + real registry and containerd, no cluster', 'cluster')
+    .option('--k8s <minors>', 'comma-separated Kubernetes minors, run one after another', DEFAULT_MINOR)
+    .option('--scenario <name...>', 'only these scenarios (default: all, or $PULLPROOF_SCENARIOS)')
+    .option('--parallel <n>', 'scenarios run at once', '4')
+    .option('--reuse', 'reuse a running cluster whose configuration matches (cluster depth)')
+    .option('--keep', 'keep clusters and namespaces afterwards for debugging (cluster depth)')
+    .option('--pod-timeout <seconds>', 'seconds a pod may take to reach a verdict before it is inconclusive', '180')
+    .option(...ARTIFACTS_OPTION)
+    .action(async (options: RunOptions) => {
+      if (!['cluster', 'plugin'].includes(options.depth)) throw new Error(`--depth ${options.depth}: use cluster or plugin (node depth runs inside make test's stand-in tier)`);
+      const versions = list(options.k8s).map(kubernetesVersion);
+      const scenarios = selectScenarios(BUILT_IN_SCENARIOS, options.scenario?.length ? options.scenario.flatMap(list) : list(process.env.PULLPROOF_SCENARIOS));
+      const runId = process.env.PULLPROOF_RUN_ID || newRunId();
+      const root = artifactsRoot(options.artifacts);
+      const paths = runArtifactPaths(root, runId);
+      const shard = shardFromEnv(process.env.PULLPROOF_SHARD);
+      const interrupt = abortOnInterrupt();
+      const log = (line: string): void => void process.stderr.write(`${line}\n`);
+      log(`pullproof run ${runId}: ${scenarios.length} scenario(s) at ${options.depth} depth on Kubernetes ${versions.map((v) => v.minor).join(', ')}`);
+      try {
+        const results = await runSuite({
+          depth: options.depth as Depth,
+          versions,
+          scenarios,
+          runId,
+          artifactsDir: resolve(paths.dir),
+          parallel: Number(options.parallel) || 4,
+          podTimeoutMs: (Number(options.podTimeout) || 180) * 1000,
+          ...(options.reuse ? { reuse: true } : {}),
+          ...(options.keep ? { keep: true } : {}),
+          ...(shard ? { shard } : {}),
+          signal: interrupt.signal,
+          log,
+        });
+        const written = await writeRunArtifacts(results, { root });
+        process.stdout.write(renderTerminalTable(results, { color: process.stdout.isTTY }));
+        log(`artifacts: ${written.dir} (results.json, junit.xml, report.html)`);
+        process.exitCode = runFailed(results) ? 1 : 0;
+      } finally {
+        interrupt.dispose();
+      }
     });
 }
