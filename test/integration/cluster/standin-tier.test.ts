@@ -5,8 +5,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { credentialProviderConfig, renderCredentialProviderConfig } from '../../../harness/cluster/credential-provider-config.ts';
 import { ClusterAbortedError, ClusterStepError } from '../../../harness/cluster/errors.ts';
 import { CONFIG_HASH_LABEL } from '../../../harness/cluster/kind-config.ts';
-import { clusterContainers, kindClusters } from '../../../harness/cluster/kind-cli.ts';
-import { CREATED_BY_LABEL } from '../../../harness/cluster/kind-network.ts';
+import { clusterContainers, kindClusters, kindDelete } from '../../../harness/cluster/kind-cli.ts';
+import { CREATED_BY_LABEL, removeKindNetworkIfOurs } from '../../../harness/cluster/kind-network.ts';
 import { type Cluster, createCluster } from '../../../harness/cluster/lifecycle.ts';
 import { ensureStandinNodeImage } from '../../../harness/cluster/standin-image.ts';
 import { SUPPORTED_MINORS, kubernetesRelease, kubernetesVersion } from '../../../harness/cluster/versions.ts';
@@ -199,6 +199,23 @@ describeWithDocker('stand-in node tier: the real kind binary with a stand-in nod
     expect(await readdir(stepError.logsDir!)).toContain(`${spec.name}-control-plane`);
     expect(await readFile(join(stepError.logsDir!, `${spec.name}-control-plane`, 'journal.log'), 'utf8')).toMatch(/kubeadm init/);
     expect(await clusterContainers(spec.name)).toEqual([]);
+  });
+
+  it('with keep, a failed create leaves the nodes for debugging and says how to delete them', async () => {
+    const base = await standinSpec(image, '1.33', 'keep');
+    const failFile = join(base.workDir, 'fail-kubeadm-init');
+    await writeFile(failFile, '1\n');
+    const spec = { ...base, keep: true, needs: { ...base.needs, workers: 0, extraMounts: [{ hostPath: failFile, containerPath: '/kind/standin/fail-kubeadm-init', readOnly: true }] } };
+    const lines: string[] = [];
+    try {
+      const error = await createCluster(spec, fakeHooks(), { log: (l) => lines.push(l) }).then(() => undefined, (e: unknown) => e);
+      expect(error).toBeInstanceOf(ClusterStepError);
+      expect(await clusterContainers(spec.name)).toEqual([`${spec.name}-control-plane`]);
+      expect(lines).toContain(` ! keeping what was created for debugging: kind delete cluster --name ${spec.name}`);
+    } finally {
+      await kindDelete(spec.name);
+      await removeKindNetworkIfOurs();
+    }
   });
 
   it('reuses a running cluster whose config hash matches instead of creating another', async () => {
