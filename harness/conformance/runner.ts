@@ -174,7 +174,8 @@ async function provideOne(
   if (exec.runError !== undefined) {
     const kubeletLog = `Failed getting credential from external registry credential provider: ${execFailureMessage(provider.name, options.image, exec)}`;
     return {
-      trace: { ...withRequest, execution: redactedExec([]), failure: { kubeletLog: redact(kubeletLog, secrets), detail: exec.timedOut ? `killed after ${options.timeoutMs ?? 60_000} ms` : 'the plugin failed; see its stderr' } },
+      // A failed plugin's stdout is not shown: kubelet ignores it, and it may hold credentials.
+      trace: { ...withRequest, execution: { ...redactedExec([]), stdout: exec.stdout ? '<not shown: the plugin failed; kubelet ignores stdout>' : '' }, failure: { kubeletLog: redact(kubeletLog, secrets), detail: exec.timedOut ? `killed after ${options.timeoutMs ?? 60_000} ms` : 'the plugin failed; see its stderr' } },
       auth: [],
     };
   }
