@@ -4,6 +4,7 @@ import type { KubernetesVersion } from '../cluster/versions.ts';
 import { RESULTS_SCHEMA_VERSION, type Depth, type RunResults, type VersionResult } from '../results/model.ts';
 import type { Scenario } from '../scenario/types.ts';
 import { runAtClusterDepth } from './cluster-depth.ts';
+import { runAtNodeDepth } from './node-depth.ts';
 import { runAtPluginDepth } from './plugin-depth.ts';
 
 /** One run: the chosen scenarios at one depth, for each requested Kubernetes version in turn. */
@@ -67,7 +68,7 @@ export async function runSuite(options: SuiteOptions): Promise<RunResults> {
         }),
       );
     } else {
-      throw new Error('node depth runs in the stand-in tier (make test); pullproof run supports --depth plugin and --depth cluster');
+      versions.push(await runAtNodeDepth({ scenarios: options.scenarios, kubernetes, runId: options.runId, auditFile, ...(options.parallel ? { parallel: options.parallel } : {}), ...(options.signal ? { signal: options.signal } : {}), ...(options.log ? { log: options.log } : {}) }));
     }
   }
   return {

@@ -32,7 +32,7 @@ export function registerRun(program: Command): void {
   program
     .command('run')
     .description('run the built-in scenarios and report which pods pulled which images (`make e2e` runs it at cluster depth)')
-    .option('--depth <depth>', 'cluster: real kind clusters (needs kindest/node); plugin: kubelet-exact runner + real registry and containerd, no cluster', 'cluster')
+    .option('--depth <depth>', 'cluster: real kind clusters (needs kindest/node); node: real kind with a stand-in node, runner inside it; plugin: kubelet-exact runner + real registry and containerd, no cluster', 'cluster')
     .option('--k8s <minors>', 'comma-separated Kubernetes minors, run one after another', DEFAULT_MINOR)
     .option('--scenario <name...>', 'only these scenarios (default: all, or $PULLPROOF_SCENARIOS)')
     .option('--parallel <n>', 'scenarios run at once', '4')
@@ -41,7 +41,7 @@ export function registerRun(program: Command): void {
     .option('--pod-timeout <seconds>', 'seconds a pod may take to reach a verdict before it is inconclusive', '180')
     .option(...ARTIFACTS_OPTION)
     .action(async (options: RunOptions) => {
-      if (!['cluster', 'plugin'].includes(options.depth)) throw new Error(`--depth ${options.depth}: use cluster or plugin (node depth runs inside make test's stand-in tier)`);
+      if (!['cluster', 'node', 'plugin'].includes(options.depth)) throw new Error(`--depth ${options.depth}: use cluster, node or plugin`);
       const versions = list(options.k8s).map(kubernetesVersion);
       const scenarios = selectScenarios(BUILT_IN_SCENARIOS, options.scenario?.length ? options.scenario.flatMap(list) : list(process.env.PULLPROOF_SCENARIOS));
       const runId = process.env.PULLPROOF_RUN_ID || newRunId();
