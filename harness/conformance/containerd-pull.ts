@@ -122,9 +122,14 @@ export async function pullWithContainerd(image: string, credentials: readonly Pu
   return { outcome: last?.ok ? 'pulled' : 'denied', image, namespace, attempts, message: last?.message ?? '' };
 }
 
-/** Removes every image in the namespace (synchronous GC drops content and snapshots), then the namespace. */
+/**
+ * Removes every image in the namespace (synchronous GC drops content and snapshots), leftovers,
+ * leases (a ctr killed mid-pull leaves its lease behind, which blocks namespace removal), then the namespace.
+ */
 export async function cleanupNamespace(ctr: string, address: string, namespace: string): Promise<void> {
   const base = ['--address', address, '--namespace', namespace];
+  const leases = await run(ctr, [...base, 'leases', 'ls', '-q'], 30_000);
+  for (const id of leases.stdout.split('\n').map((l) => l.trim()).filter(Boolean)) await run(ctr, [...base, 'leases', 'rm', id], 30_000);
   const list = await run(ctr, [...base, 'images', 'ls', '-q'], 30_000);
   const refs = list.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
   if (refs.length > 0) await run(ctr, [...base, 'images', 'rm', '--sync', ...refs], 60_000);
