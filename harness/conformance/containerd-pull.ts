@@ -123,8 +123,8 @@ export async function pullWithContainerd(image: string, credentials: readonly Pu
 }
 
 /**
- * Removes every image in the namespace (synchronous GC drops content and snapshots), leftovers,
- * leases (a ctr killed mid-pull leaves its lease behind, which blocks namespace removal), then the namespace.
+ * Removes leases (a ctr killed mid-pull leaves its lease, pinning whatever it fetched), every image
+ * in the namespace (synchronous GC drops content and snapshots), leftovers, then the namespace.
  */
 export async function cleanupNamespace(ctr: string, address: string, namespace: string): Promise<void> {
   const base = ['--address', address, '--namespace', namespace];

@@ -9,7 +9,7 @@ const missing = existsSync(CONTAINERD) ? undefined : `containerd socket ${CONTAI
 const suite = missing ? describe.skip : describe;
 
 suite(`containerd namespace cleanup${missing ? ` — skipped: ${missing}` : ''}`, () => {
-  it('removes a namespace that a killed pull left with a lease in it', async () => {
+  it('removes a namespace holding only a lease, as a ctr killed mid-pull leaves it', async () => {
     const namespace = `pullproof-conformance-${randomBytes(4).toString('hex')}`;
     const base = ['--address', CONTAINERD, '--namespace', namespace];
     await execa('ctr', [...base, 'leases', 'create']);
