@@ -10,6 +10,9 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
+          // Some unit tests run the CLI or the plugin as child processes (no Docker, no network);
+          // next to the integration project on 2 cores a process start can exceed vitest's 5 s default.
+          testTimeout: 30_000,
         },
       },
       {

@@ -70,8 +70,9 @@ describeWithDocker('token-auth registry with containerd pulls', () => {
 
   it('lets a service account granted team-a/* pull team-a/app', async () => {
     const result = await ctr.pull(ref('team-a/app'), { username: 'web', password: await saToken('team-a', 'web') });
-    expect(result.stderr).not.toMatch(/failed/);
-    expect(result.ok).toBe(true);
+    // ctr reports a failed pull as a final "ctr: …" line; logrus lines such as level=error msg="failed to get content info" error="context canceled" also appear on successful pulls.
+    expect(result.stderr).not.toMatch(/^ctr: /m);
+    expect(result.ok, result.stderr).toBe(true);
     const entry = service.auditFor({ namespace: 'team-a', serviceAccount: 'web' }).at(-1);
     expect(entry).toMatchObject({ outcome: 'granted', grantedScopes: ['repository:team-a/app:pull'], pod: { name: 'web-pod', uid: 'web-pod-uid' }, node: { name: 'kind-worker' } });
   });
@@ -119,8 +120,9 @@ describeWithDocker('token-auth registry with containerd pulls', () => {
     const head = await fetch(`${registry.url}/v2/team-a/other/manifests/${pushTag}`, { method: 'HEAD', headers: { authorization: authorization ?? '', accept: image.index?.mediaType ?? '' } });
     expect(head.headers.get('docker-content-digest')).toBe(image.index?.digest);
     const result = await ctr.pull(ref('team-a/other', pushTag), { username: 'web', password: await saToken('team-a', 'web') });
-    expect(result.stderr).not.toMatch(/failed/);
-    expect(result.ok).toBe(true);
+    // ctr reports a failed pull as a final "ctr: …" line; logrus lines such as level=error msg="failed to get content info" error="context canceled" also appear on successful pulls.
+    expect(result.stderr).not.toMatch(/^ctr: /m);
+    expect(result.ok, result.stderr).toBe(true);
   });
 
   it('exchange: role R trusted for ns-a/* lets ns-a/sa1 pull shared/app with the minted credential', async () => {
@@ -133,8 +135,9 @@ describeWithDocker('token-auth registry with containerd pulls', () => {
     const credential = (await response.json()) as { username: string; password: string };
     secrets.push(credential.password);
     const result = await ctr.pull(ref('shared/app'), credential);
-    expect(result.stderr).not.toMatch(/failed/);
-    expect(result.ok).toBe(true);
+    // ctr reports a failed pull as a final "ctr: …" line; logrus lines such as level=error msg="failed to get content info" error="context canceled" also appear on successful pulls.
+    expect(result.stderr).not.toMatch(/^ctr: /m);
+    expect(result.ok, result.stderr).toBe(true);
     const entries = service.auditFor({ namespace: 'ns-a', serviceAccount: 'sa1' });
     expect(entries[0]).toMatchObject({ endpoint: 'exchange', outcome: 'granted', role: 'R', annotations: { 'pullproof.dev/role': 'R' } });
     expect(entries.at(-1)).toMatchObject({ endpoint: 'token', identity: 'exchange', role: 'R', grantedScopes: ['repository:shared/app:pull'] });
