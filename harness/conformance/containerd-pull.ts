@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 
 /**
  * The pull edge: pull through real containerd with `ctr`, the way kubelet's
@@ -9,6 +10,14 @@ import { randomBytes } from 'node:crypto';
  */
 
 export const DEFAULT_CONTAINERD_ADDRESS = '/run/containerd/containerd.sock';
+
+/** containerd's own socket where it runs as a service (kind nodes), else the one dockerd starts for itself. */
+const CONTAINERD_SOCKETS = [DEFAULT_CONTAINERD_ADDRESS, '/run/docker/containerd/containerd.sock'];
+
+/** `$PULLPROOF_CONTAINERD_ADDRESS`, else the first containerd socket that exists, else the standard path. */
+export function defaultContainerdAddress(env: NodeJS.ProcessEnv = process.env): string {
+  return env.PULLPROOF_CONTAINERD_ADDRESS || CONTAINERD_SOCKETS.find((socket) => existsSync(socket)) || DEFAULT_CONTAINERD_ADDRESS;
+}
 
 export interface PullCredential {
   readonly username: string;
@@ -97,7 +106,7 @@ function containerdMessage(stderr: string): string {
 
 export async function pullWithContainerd(image: string, credentials: readonly PullCredential[], options: PullOptions = {}): Promise<PullResult> {
   const ctr = options.ctrPath ?? 'ctr';
-  const address = options.address ?? DEFAULT_CONTAINERD_ADDRESS;
+  const address = options.address ?? defaultContainerdAddress();
   const namespace = options.namespace ?? `pullproof-conformance-${randomBytes(4).toString('hex')}`;
   const timeoutMs = options.timeoutMs ?? 120_000;
   const base = ['--address', address, '--namespace', namespace];

@@ -14,5 +14,5 @@ export type { PodIdentity, InvocationPlan, ResponseVerdict, CacheDecision } from
 export { encodeRequest, decodeResponse, ResponseRejectedError } from './protocol.ts';
 export { cacheKey, serviceAccountCacheKey, tokenHash, parseRegistry } from './cache-key.ts';
 export { execPlugin, lookPath, checkBinDir, PluginRegistrationError, KUBELET_EXEC_TIMEOUT_MS } from './exec-plugin.ts';
-export { pullWithContainerd, cleanupNamespace, ContainerdPullError, DEFAULT_CONTAINERD_ADDRESS } from './containerd-pull.ts';
+export { pullWithContainerd, cleanupNamespace, ContainerdPullError, DEFAULT_CONTAINERD_ADDRESS, defaultContainerdAddress } from './containerd-pull.ts';
 export type { PullOptions, PullResult, PullCredential, PullAttempt } from './containerd-pull.ts';

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildProviderBundle } from '../../provider/index.ts';
 import { credentialProviderConfig, renderCredentialProviderConfig } from '../cluster/credential-provider-config.ts';
 import type { KubernetesVersion } from '../cluster/versions.ts';
-import { formatTrace, pullWithContainerd, runConformance, type PullCredential, type PullOptions } from '../conformance/index.ts';
+import { defaultContainerdAddress, formatTrace, pullWithContainerd, runConformance, type PullCredential, type PullOptions } from '../conformance/index.ts';
 import { LocalServiceAccountIssuer } from '../identity/local-issuer.ts';
 import type { PodResult, Verdict, VersionResult } from '../results/model.ts';
 import { applicability } from '../scenario/define.ts';
@@ -40,14 +39,6 @@ export interface PluginDepthOptions {
 
 const KIND_ISSUER = 'https://kubernetes.default.svc.cluster.local';
 
-/** containerd's own socket where it runs as a service, else the one dockerd starts for itself. */
-const CONTAINERD_SOCKETS = ['/run/containerd/containerd.sock', '/run/docker/containerd/containerd.sock'];
-
-export function containerdAddress(explicit?: string): string {
-  const chosen = explicit ?? process.env.PULLPROOF_CONTAINERD_ADDRESS ?? CONTAINERD_SOCKETS.find((socket) => existsSync(socket));
-  if (!chosen) throw new Error(`no containerd socket found (looked for ${CONTAINERD_SOCKETS.join(', ')}): start containerd or dockerd, or set PULLPROOF_CONTAINERD_ADDRESS`);
-  return chosen;
-}
 
 
 interface ScenarioFiles {
@@ -124,7 +115,7 @@ export async function runAtPluginDepth(options: PluginDepthOptions): Promise<Ver
   const runId = options.runId ?? newRunId();
   const kubernetes = options.kubernetes;
   const applicable = options.scenarios.filter((s) => applicability(s, kubernetes.minor).applies);
-  const address = containerdAddress(options.containerdAddress);
+  const address = options.containerdAddress ?? defaultContainerdAddress();
   const work = await mkdtemp(join(tmpdir(), 'pullproof-plugin-depth-'));
   const issuer = await LocalServiceAccountIssuer.create({ issuer: KIND_ISSUER });
   const env = await startPullEnvironment({ issuers: [{ issuer: issuer.issuer, jwks: issuer.jwks() }], ...(options.auditFile ? { auditFile: options.auditFile } : {}) });

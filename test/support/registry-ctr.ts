@@ -1,3 +1,4 @@
+import { defaultContainerdAddress } from '../../harness/conformance/containerd-pull.ts';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { execa } from 'execa';
@@ -14,7 +15,7 @@ import { execa } from 'execa';
  * and status only, reference §3.2).
  */
 
-export const CONTAINERD_ADDRESS = process.env.PULLPROOF_CONTAINERD_ADDRESS ?? '/run/docker/containerd/containerd.sock';
+export const CONTAINERD_ADDRESS = defaultContainerdAddress();
 
 export function containerdUnavailableReason(): string | undefined {
   if (!existsSync(CONTAINERD_ADDRESS)) return `containerd socket ${CONTAINERD_ADDRESS} not found (set PULLPROOF_CONTAINERD_ADDRESS)`;

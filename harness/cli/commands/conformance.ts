@@ -5,7 +5,7 @@ import { LocalServiceAccountIssuer } from '../../identity/local-issuer.ts';
 import { formatTrace, parseFeatureGates, runConformance, type ConformanceResult } from '../../conformance/index.ts';
 import { CredentialProviderConfigError } from '../../conformance/config.ts';
 import { PluginRegistrationError } from '../../conformance/exec-plugin.ts';
-import { DEFAULT_CONTAINERD_ADDRESS } from '../../conformance/containerd-pull.ts';
+import { defaultContainerdAddress } from '../../conformance/containerd-pull.ts';
 import { parseGoDuration } from '../../conformance/go/duration.ts';
 
 interface ConformanceFlags {
@@ -152,7 +152,7 @@ export function registerConformance(program: Command): void {
     .option('--token-expiration <seconds>', 'token lifetime (kubelet leaves TokenRequest expirationSeconds unset: 3600)', positiveInt, 3600)
     .addOption(new Option('--timeout <duration>', 'plugin exec timeout, Go duration (kubelet: a fixed 1m)').argParser(goDurationMs).default(60_000, '1m'))
     .option('--pull', 'pull the image through containerd (ctr) with the credentials kubelet would use')
-    .option('--containerd-address <socket>', 'containerd socket for --pull', DEFAULT_CONTAINERD_ADDRESS)
+    .option('--containerd-address <socket>', 'containerd socket for --pull (default: $PULLPROOF_CONTAINERD_ADDRESS, else the first of /run/containerd/containerd.sock, /run/docker/containerd/containerd.sock that exists)', defaultContainerdAddress())
     .option('--containerd-namespace <ns>', 'containerd namespace for --pull (default: a fresh pullproof-conformance-<hex>, removed afterwards)')
     .option('--plain-http', 'registry speaks plain HTTP (ctr --plain-http)')
     .option('--hosts-dir <dir>', 'containerd hosts directory (certs.d layout) for --pull')

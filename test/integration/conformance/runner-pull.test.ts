@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { formatTrace, runConformance, type ConformanceResult } from '../../../harness/conformance/index.ts';
+import { defaultContainerdAddress, formatTrace, runConformance, type ConformanceResult } from '../../../harness/conformance/index.ts';
 import { LocalServiceAccountIssuer } from '../../../harness/identity/local-issuer.ts';
 import { buildProviderBundle } from '../../../provider/index.ts';
 import { busyboxImage, parsePolicyYaml, pushImage, registryAuthFor, startRegistry, startTokenService, uniqueTag, type StartedRegistry, type TokenService } from '../../../registry/index.ts';
@@ -16,7 +16,7 @@ import { describeWithDocker } from '../../support/docker.ts';
 
 // The plugin depth end to end: real registry container with token auth, the real token service,
 // our bundled plugin executed as kubelet would, and real containerd (`ctr`) pulling with the result.
-const CONTAINERD = process.env.PULLPROOF_CONTAINERD_ADDRESS ?? '/run/docker/containerd/containerd.sock';
+const CONTAINERD = defaultContainerdAddress();
 const AUDIENCE = 'pullproof-registry';
 const ROLE_ANNOTATION = 'pullproof.dev/role';
 const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bin', 'pullproof.mjs');
