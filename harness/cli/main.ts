@@ -4,6 +4,7 @@ import { registerRun } from './commands/run.ts';
 import { registerMatrix } from './commands/matrix.ts';
 import { registerReport } from './commands/report.ts';
 import { registerConformance } from './commands/conformance.ts';
+import { registerSweep } from './commands/sweep.ts';
 
 // Each command lives in commands/<name>.ts and registers itself; this file only assembles them.
 const program = new Command('pullproof')
@@ -15,6 +16,7 @@ registerRun(program);
 registerMatrix(program);
 registerReport(program);
 registerConformance(program);
+registerSweep(program);
 
 // Errors reach the person at the terminal as one line (our error classes already say what to do);
 // the stack only with PULLPROOF_DEBUG=1.

@@ -131,6 +131,10 @@ export async function runAtNodeDepth(options: NodeDepthOptions): Promise<Version
   const log = options.log ?? (() => undefined);
   const { kubernetes, runId } = options;
   const applicable = options.scenarios.filter((s) => applicability(s, kubernetes.minor).applies);
+  // Nothing to run on this version: report every scenario as not applicable without starting anything.
+  if (applicable.length === 0) {
+    return { kubernetes: kubernetes.minor, depth: 'node', environment: { featureGates: {} }, scenarios: options.scenarios.map((s) => notApplicableResult(s, kubernetes, runId, '(no registry started)')) };
+  }
   const nodeImage = await ensureStandinNodeImage({ ...(options.signal ? { signal: options.signal } : {}), log });
   const network = await ensureKindNetwork();
   // A run-unique alias: several runs (or test files) may share the kind network.

@@ -115,6 +115,10 @@ export async function runAtPluginDepth(options: PluginDepthOptions): Promise<Ver
   const runId = options.runId ?? newRunId();
   const kubernetes = options.kubernetes;
   const applicable = options.scenarios.filter((s) => applicability(s, kubernetes.minor).applies);
+  // Nothing to run on this version: report every scenario as not applicable without starting anything.
+  if (applicable.length === 0) {
+    return { kubernetes: kubernetes.minor, depth: 'plugin', environment: { featureGates: {} }, scenarios: options.scenarios.map((s) => notApplicableResult(s, kubernetes, runId, '127.0.0.1')) };
+  }
   const address = options.containerdAddress ?? defaultContainerdAddress();
   const work = await mkdtemp(join(tmpdir(), 'pullproof-plugin-depth-'));
   const issuer = await LocalServiceAccountIssuer.create({ issuer: KIND_ISSUER });
