@@ -46,10 +46,16 @@ function podButton(entry: IndexedPod): string {
 
 function scenarioGrid(version: VersionResult, scenario: ScenarioResult, pods: readonly IndexedPod[]): string {
   const images = [...new Set(scenario.pods.map((p) => p.image))];
-  const accounts = [...new Set(scenario.pods.map((p) => p.serviceAccount))];
+  // A service account is its namespace and name: team-a/puller and team-b/puller are different identities.
+  const accountKey = (p: PodResult): string => `${p.namespace}/${p.serviceAccount}`;
+  const accounts = [...new Map(scenario.pods.map((p) => [accountKey(p), p])).values()];
   const head = images.map((image) => `<th scope="col" title="${h(image)}" data-image="${h(image)}">${h(shortImage(image))}</th>`).join('');
-  const rows = accounts.map((account) => {
-    const mine = pods.filter((p) => p.pod.serviceAccount === account);
+  const namespaces = new Set(scenario.pods.map((p) => p.namespace));
+  const rows = accounts.map((first) => {
+    const account = first.serviceAccount;
+    const mine = pods.filter((p) => accountKey(p.pod) === accountKey(first));
+    // Show the namespace only where it tells accounts apart.
+    const label = namespaces.size > 1 ? `${first.namespace}/${account}` : account;
     const search = [scenario.name, account, ...mine.flatMap((p) => [p.pod.pod, p.pod.namespace, p.pod.image, p.pod.outcome])].join(' ').toLowerCase();
     const cells = images.map((image) => {
       const here = mine.filter((p) => p.pod.image === image);
@@ -58,8 +64,8 @@ function scenarioGrid(version: VersionResult, scenario: ScenarioResult, pods: re
       return `<td class="cell ${state}" data-image="${h(image)}" data-state="${state}">${here.map(podButton).join('')}</td>`;
     });
     return (
-      `<tr class="pull-row" data-scenario="${h(scenario.name)}" data-service-account="${h(account)}" data-search="${h(search)}">` +
-      `<th scope="row">${h(account)}</th>${cells.join('')}</tr>`
+      `<tr class="pull-row" data-scenario="${h(scenario.name)}" data-namespace="${h(first.namespace)}" data-service-account="${h(account)}" data-search="${h(search)}">` +
+      `<th scope="row">${h(label)}</th>${cells.join('')}</tr>`
     );
   });
   const t = tally(scenario.pods);
@@ -146,7 +152,7 @@ export function renderHtmlReport(input: RunResults, options: HtmlOptions = {}): 
     pods: version.scenarios.flatMap((scenario) => scenario.pods.map((pod) => ({ id: `detail-${++counter}`, scenario, pod }))),
   }));
   const title = options.title ?? `pullproof ${results.runId}`;
-  const rowCount = indexed.reduce((n, { version }) => n + version.scenarios.reduce((m, s) => m + new Set(s.pods.map((p) => p.serviceAccount)).size, 0), 0);
+  const rowCount = indexed.reduce((n, { version }) => n + version.scenarios.reduce((m, s) => m + new Set(s.pods.map((p) => `${p.namespace}/${p.serviceAccount}`)).size, 0), 0);
   return `<!doctype html>
 <html lang="en">
 <head>

@@ -39,4 +39,18 @@ describe('HTML report (static checks; the browser test covers behaviour)', () =>
     expect(html).toContain('data-failed="true"');
     expect(html).toMatch(/id="run-verdict">FAIL</);
   });
+
+  it('gives same-named service accounts in different namespaces their own rows', () => {
+    const version = { kubernetes: '1.34', depth: 'plugin' as const, environment: { featureGates: {} }, scenarios: [{
+      name: 'same-name-other-namespace', summary: '', property: '', durationMs: 1,
+      pods: ['team-a-1', 'team-b-1'].map((namespace, i) => ({
+        pod: `p${i}`, namespace, serviceAccount: 'puller', image: 'r:5000/s/team-a/app:t', expected: { kind: 'pulled' as const },
+        outcome: 'match' as const, verdict: { kind: 'pulled' as const }, evidence: { events: [], kubeletLog: [], audit: [], trace: [] }, annotations: {},
+      })),
+    }] };
+    const out = renderHtmlReport({ schemaVersion: 1, runId: 'r', startedAt: 'x', finishedAt: 'y', versions: [version] });
+    expect(out.match(/<tr class="pull-row"/g)).toHaveLength(2);
+    expect(out).toContain('<th scope="row">team-a-1/puller</th>');
+    expect(out).toContain('<th scope="row">team-b-1/puller</th>');
+  });
 });
