@@ -178,7 +178,10 @@ export async function runAtNodeDepth(options: NodeDepthOptions): Promise<Version
     const results = await runLimited(instances, options.parallel ?? 3, async (instance) => {
       const started = Date.now();
       const uids = new Map<string, string>();
-      const pods = await runPods(instance.pods, (pod) => runPodInNode(pod, instance, { node, ip, env: pullEnv, kubernetes, uids }));
+      const pods = await runPods(instance.pods, (pod) => {
+        options.signal?.throwIfAborted();
+        return runPodInNode(pod, instance, { node, ip, env: pullEnv, kubernetes, uids });
+      });
       log(`  ${instance.scenario.name}: ${pods.map((p) => `${p.pod}=${p.outcome}`).join(', ')}`);
       return scenarioResult(instance.scenario, pods, Date.now() - started);
     });

@@ -33,6 +33,8 @@ export interface PluginDepthOptions {
   /** containerd used for pulls (default: dockerd's). */
   readonly containerdAddress?: string;
   readonly auditFile?: string;
+  /** Ctrl-C: stop before the next pod; the registry, token service and temp files are still removed. */
+  readonly signal?: AbortSignal;
   /** Progress lines for the terminal. */
   readonly log?: (line: string) => void;
 }
@@ -135,8 +137,9 @@ export async function runAtPluginDepth(options: PluginDepthOptions): Promise<Ver
       await writeFile(configPath, renderCredentialProviderConfig(credentialProviderConfig(kubernetes, [instance.provider])));
       const started = Date.now();
       const uids = new Map<string, string>();
-      const pods = await runPods(instance.pods, (pod) =>
-        runPod(pod, instance, {
+      const pods = await runPods(instance.pods, (pod) => {
+        options.signal?.throwIfAborted();
+        return runPod(pod, instance, {
           kubernetes,
           binDir: bundle.binDir,
           files: { configPath },
@@ -144,8 +147,8 @@ export async function runAtPluginDepth(options: PluginDepthOptions): Promise<Ver
           issuer,
           uids,
           pull: { plainHttp: true, address },
-        }),
-      );
+        });
+      });
       log(`  ${instance.scenario.name}: ${pods.map((p) => `${p.pod}=${p.outcome}`).join(', ')}`);
       return scenarioResult(instance.scenario, pods, Date.now() - started);
     });

@@ -49,7 +49,7 @@ export async function runSuite(options: SuiteOptions): Promise<RunResults> {
     options.signal?.throwIfAborted();
     const auditFile = join(options.artifactsDir, `audit-${kubernetes.minor}-${options.depth}.jsonl`);
     if (options.depth === 'plugin') {
-      versions.push(await runAtPluginDepth({ scenarios: options.scenarios, kubernetes, runId: options.runId, auditFile, ...(options.parallel ? { parallel: options.parallel } : {}), ...(options.log ? { log: options.log } : {}) }));
+      versions.push(await runAtPluginDepth({ scenarios: options.scenarios, kubernetes, runId: options.runId, auditFile, ...(options.parallel ? { parallel: options.parallel } : {}), ...(options.signal ? { signal: options.signal } : {}), ...(options.log ? { log: options.log } : {}) }));
     } else if (options.depth === 'cluster') {
       versions.push(
         await runAtClusterDepth({
