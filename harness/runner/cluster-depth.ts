@@ -17,7 +17,7 @@ import { auditEvidence } from './evidence.ts';
 import { instantiate, type InstancePod, type ScenarioInstance } from './instantiate.ts';
 import { kubeletLogLines } from './kubelet-log.ts';
 import { namespaceManifests, podManifest, pullSecretManifests, serviceAccountManifests } from './manifests.ts';
-import { ensureSecretPulledImagesGate, notApplicableResult, scenarioResult, toModelExpectation } from './pod-results.ts';
+import { ensureSecretPulledImagesGate, notApplicableResult, ranPod, scenarioResult } from './pod-results.ts';
 import { awaitPodFate } from './pod-watch.ts';
 import { runLimited, runPods } from './schedule.ts';
 
@@ -112,25 +112,17 @@ async function runPodInCluster(pod: InstancePod, instance: ScenarioInstance, ctx
     const fresh = audit.some((e) => e.serviceAccount?.uid === uid && e.grantedScopes.length > 0 && new Date(e.time) >= created);
     if (!fresh) comparison = { outcome: 'mismatch', note: `the pod started, but the token service granted nothing to service-account UID ${uid ?? '?'} after the pod was created: the cached image was reused without a fresh check` };
   }
-  return {
-    pod: pod.name,
-    namespace: pod.namespace,
-    serviceAccount: pod.serviceAccount,
-    image: pod.imageRef,
-    expected: toModelExpectation(expectation.fate),
+  return ranPod(pod, instance, {
     verdict: fate.verdict,
-    outcome: comparison.outcome,
-    ...(comparison.note ? { note: comparison.note } : {}),
+    comparison,
+    started: created.getTime(),
     evidence: {
       events: fate.events,
       kubeletLog: node ? await kubeletLogLines(node, created, [pod.imageRef, `${pod.namespace}/${pod.name}`, pod.name]) : [],
       audit: auditEvidence(audit),
       trace: [`pod ${pod.namespace}/${pod.name} on ${node ?? '(unscheduled)'}; service account UID ${uid ?? '?'}; pullPolicy ${pod.pullPolicy ?? 'Always'}`],
     },
-    startedAt: created.toISOString(),
-    durationMs: Date.now() - created.getTime(),
-    annotations: sa?.annotations ?? {},
-  };
+  });
 }
 
 async function runScenarioInCluster(instance: ScenarioInstance, ctx: Omit<PodContext, 'nodes'>, runId: string, keep: boolean): Promise<ScenarioResult> {

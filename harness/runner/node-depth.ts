@@ -19,7 +19,7 @@ import { compare } from '../verdict/compare.ts';
 import { startPullEnvironment, type PullEnvironment } from './environment.ts';
 import { auditEvidence } from './evidence.ts';
 import { instantiate, type InstancePod, type ScenarioInstance } from './instantiate.ts';
-import { ensureSecretPulledImagesGate, notApplicableResult, scenarioResult, skipped, toModelExpectation } from './pod-results.ts';
+import { ensureSecretPulledImagesGate, notApplicableResult, pullVerdict, ranPod, scenarioResult, skipped } from './pod-results.ts';
 import { runLimited, runPods } from './schedule.ts';
 
 /**
@@ -105,26 +105,15 @@ async function runPodInNode(pod: InstancePod, instance: ScenarioInstance, ctx: N
     }
     const result = JSON.parse(run.stdout) as InNodeResult;
     trace.push(...formatTrace({ ...result, secretCredentials: [] }).split('\n'), ...(result.pull?.attempts ?? []).map((a) => `pull ${a.credentialSource ?? 'anonymous'}: ${a.message}`));
-    verdict =
-      result.pull?.outcome === 'pulled'
-        ? { kind: 'pulled', reason: 'Pulled' }
-        : { kind: 'denied', reason: 'ErrImagePull', message: `Failed to pull image "${pod.imageRef}": ${result.pull?.message ?? 'no pull result'}` };
+    verdict = pullVerdict(pod.imageRef, result.pull?.outcome === 'pulled', result.pull?.message);
   }
   const comparison = compare(expectation.fate, verdict, ensureSecretPulledImagesGate(instance.scenario, ctx.kubernetes));
-  return {
-    pod: pod.name,
-    namespace: pod.namespace,
-    serviceAccount: pod.serviceAccount,
-    image: pod.imageRef,
-    expected: toModelExpectation(expectation.fate),
+  return ranPod(pod, instance, {
     verdict,
-    outcome: comparison.outcome,
-    ...(comparison.note ? { note: comparison.note } : {}),
+    comparison,
+    started,
     evidence: { events: [], kubeletLog: [], audit: auditEvidence(ctx.env.tokenService.auditFor({ namespace: pod.namespace, serviceAccount: pod.serviceAccount })), trace: trace.map(redactText) },
-    startedAt: new Date(started).toISOString(),
-    durationMs: Date.now() - started,
-    annotations: sa?.annotations ?? {},
-  };
+  });
 }
 
 export async function runAtNodeDepth(options: NodeDepthOptions): Promise<VersionResult> {

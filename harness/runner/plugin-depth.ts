@@ -7,7 +7,7 @@ import { credentialProviderConfig, renderCredentialProviderConfig } from '../clu
 import type { KubernetesVersion } from '../cluster/versions.ts';
 import { defaultContainerdAddress, formatTrace, pullWithContainerd, runConformance, type PullCredential, type PullOptions } from '../conformance/index.ts';
 import { LocalServiceAccountIssuer } from '../identity/local-issuer.ts';
-import type { PodResult, Verdict, VersionResult } from '../results/model.ts';
+import type { PodResult, VersionResult } from '../results/model.ts';
 import { applicability } from '../scenario/define.ts';
 import type { Scenario } from '../scenario/types.ts';
 import { compare } from '../verdict/compare.ts';
@@ -15,7 +15,7 @@ import { startPullEnvironment, type PullEnvironment } from './environment.ts';
 import { auditEvidence } from './evidence.ts';
 import { instantiate, newRunId, type InstancePod, type ScenarioInstance } from './instantiate.ts';
 import { runLimited, runPods } from './schedule.ts';
-import { ensureSecretPulledImagesGate, notApplicableResult, scenarioResult, skipped, toModelExpectation } from './pod-results.ts';
+import { ensureSecretPulledImagesGate, notApplicableResult, pullVerdict, ranPod, scenarioResult, skipped } from './pod-results.ts';
 
 /**
  * Plugin depth (DESIGN.md decision 8c): no cluster. Each pod's pull goes through the kubelet-exact
@@ -86,30 +86,19 @@ async function runPod(
     ...result.secretCredentials,
   ];
   const pull = await pullWithContainerd(pod.imageRef, credentials, context.pull);
-  const verdict: Verdict =
-    pull.outcome === 'pulled'
-      ? { kind: 'pulled', reason: 'Pulled' }
-      : { kind: 'denied', reason: 'ErrImagePull', message: `Failed to pull image "${pod.imageRef}": ${pull.message}` };
+  const verdict = pullVerdict(pod.imageRef, pull.outcome === 'pulled', pull.message);
   const comparison = compare(expectation.fate, verdict, ensureSecretPulledImagesGate(instance.scenario, context.kubernetes));
-  return {
-    pod: pod.name,
-    namespace: pod.namespace,
-    serviceAccount: pod.serviceAccount,
-    image: pod.imageRef,
-    expected: toModelExpectation(expectation.fate),
+  return ranPod(pod, instance, {
     verdict,
-    outcome: comparison.outcome,
-    ...(comparison.note ? { note: comparison.note } : {}),
+    comparison,
+    started,
     evidence: {
       events: [],
       kubeletLog: result.providers.flatMap((p) => (p.failure ? [p.failure.kubeletLog] : [])),
       audit: auditEvidence(context.env.tokenService.auditFor({ namespace: pod.namespace, serviceAccount: pod.serviceAccount })),
       trace: [...formatTrace(result).split('\n'), ...pull.attempts.map((a) => `pull ${a.credentialSource ?? 'anonymous'}: ${a.message}`)],
     },
-    startedAt: new Date(started).toISOString(),
-    durationMs: Date.now() - started,
-    annotations: sa?.annotations ?? {},
-  };
+  });
 }
 
 export async function runAtPluginDepth(options: PluginDepthOptions): Promise<VersionResult> {

@@ -1,5 +1,6 @@
 import type { KubernetesVersion } from '../cluster/versions.ts';
-import type { Outcome, PodResult, ScenarioResult } from '../results/model.ts';
+import type { Evidence, Outcome, PodResult, ScenarioResult, Verdict } from '../results/model.ts';
+import type { Comparison } from '../verdict/compare.ts';
 import { applicability } from '../scenario/define.ts';
 import type { Scenario } from '../scenario/types.ts';
 import { instantiate, type InstancePod, type ScenarioInstance } from './instantiate.ts';
@@ -47,4 +48,29 @@ export function notApplicableResult(scenario: Scenario, kubernetes: KubernetesVe
     instance.pods.map((pod) => skipped(pod, instance, 'not-applicable', `not applicable on Kubernetes ${kubernetes.minor}: ${reason}`)),
     0,
   );
+}
+
+/** kubelet's view of a failed pull: its Warning event reads `Failed to pull image "<ref>": <CRI error>`. */
+export function pullVerdict(imageRef: string, pulled: boolean, containerdMessage: string | undefined): Verdict {
+  return pulled ? { kind: 'pulled', reason: 'Pulled' } : { kind: 'denied', reason: 'ErrImagePull', message: `Failed to pull image "${imageRef}": ${containerdMessage ?? 'no pull result'}` };
+}
+
+/** The result of a pod that ran: what was expected, what happened, how they compare, and why. */
+export function ranPod(pod: InstancePod, instance: ScenarioInstance, run: { verdict: Verdict; comparison: Comparison; evidence: Evidence; started: number }): PodResult {
+  const expectation = instance.scenario.expect[pod.name];
+  const sa = instance.serviceAccounts.find((s) => s.namespace === pod.namespace && s.name === pod.serviceAccount);
+  return {
+    pod: pod.name,
+    namespace: pod.namespace,
+    serviceAccount: pod.serviceAccount,
+    image: pod.imageRef,
+    expected: toModelExpectation(expectation?.fate ?? 'pulled'),
+    verdict: run.verdict,
+    outcome: run.comparison.outcome,
+    ...(run.comparison.note ? { note: run.comparison.note } : {}),
+    evidence: run.evidence,
+    startedAt: new Date(run.started).toISOString(),
+    durationMs: Date.now() - run.started,
+    annotations: sa?.annotations ?? {},
+  };
 }
