@@ -7,6 +7,7 @@ SHELL := /bin/bash
 NODE_PATH_DIR = $$(scripts/ensure-node.sh)
 WITH_NODE = PATH="$(NODE_PATH_DIR):$$PATH"
 K8S ?=
+NODE_IMAGE ?=
 
 .PHONY: setup test lint typecheck unit integration e2e bench clean doctor
 
@@ -41,8 +42,8 @@ doctor: setup
 
 # The real-cluster suite: doctor first, so a missing node image or engine is named before any work starts.
 e2e: setup
-	$(WITH_NODE) node bin/pullproof.mjs doctor $(if $(K8S),--k8s $(K8S))
-	$(WITH_NODE) TESTCONTAINERS_RYUK_DISABLED=true node bin/pullproof.mjs run $(if $(K8S),--k8s $(K8S))
+	$(WITH_NODE) node bin/pullproof.mjs doctor $(if $(K8S),--k8s $(K8S)) $(if $(NODE_IMAGE),--node-image $(NODE_IMAGE))
+	$(WITH_NODE) TESTCONTAINERS_RYUK_DISABLED=true node bin/pullproof.mjs run $(if $(K8S),--k8s $(K8S)) $(if $(NODE_IMAGE),--node-image $(NODE_IMAGE))
 
 bench: setup
 	$(WITH_NODE) TESTCONTAINERS_RYUK_DISABLED=true node bench/run.ts

@@ -110,3 +110,12 @@ export function kubernetesVersion(requested: string): KubernetesVersion {
   if (!(minor in KUBERNETES_VERSIONS)) throw new UnsupportedKubernetesVersionError(requested);
   return KUBERNETES_VERSIONS[minor as KubernetesMinor];
 }
+
+/**
+ * The table entry with another node image, e.g. one restored with `docker load`: a loaded image
+ * has no registry digest on Docker's classic image store, so the pinned `tag@digest` would not
+ * find it.
+ */
+export function withNodeImage(version: KubernetesVersion, nodeImage: string | undefined): KubernetesVersion {
+  return nodeImage ? { ...version, nodeImage } : version;
+}

@@ -149,7 +149,7 @@ export function checkNodeImage(
     title,
     status: 'fail',
     summary: `${image} is not present and the registry is unreachable from the Docker engine${registryProbe ? ` (${firstLine(registryProbe)})` : ''}`,
-    remedy: `on a machine with registry access: docker pull ${image} && docker save -o node.tar ${image.split('@')[0] ?? image}; here: docker load -i node.tar`,
+    remedy: `on a machine with registry access: docker pull ${image} && docker save -o node.tar ${image.split('@')[0] ?? image}; here: docker load -i node.tar, then pass --node-image ${image.split('@')[0] ?? image} (a loaded image has no registry digest) or NODE_IMAGE=… make e2e`,
   };
 }
 

@@ -43,7 +43,6 @@ export interface ClusterDepthOptions {
   readonly podTimeoutMs?: number;
   /** Token-service port on the kind gateway (stable so reused clusters keep their provider args). */
   readonly tokenServicePort?: number;
-  readonly nodeImage?: string;
   readonly signal?: AbortSignal;
   readonly log?: (line: string) => void;
 }
@@ -144,7 +143,7 @@ export async function runAtClusterDepth(options: ClusterDepthOptions): Promise<V
   const { kubernetes, runId } = options;
   const applicable = options.scenarios.filter((s) => applicability(s, kubernetes.minor).applies);
   const results: ScenarioResult[] = [];
-  let nodeImage = options.nodeImage ?? kubernetes.nodeImage;
+  let nodeImage = kubernetes.nodeImage;
 
   for (const group of groupByCluster(applicable)) {
     const network = await ensureKindNetwork();
@@ -167,7 +166,7 @@ export async function runAtClusterDepth(options: ClusterDepthOptions): Promise<V
         {
           name: newClusterName(`k${kubernetes.minor.replace('.', '')}`),
           version: kubernetes,
-          needs: { ...group.needs, ...(options.nodeImage ? { nodeImage: options.nodeImage } : {}) },
+          needs: { ...group.needs, nodeImage: kubernetes.nodeImage },
           providers: instances.map((i) => i.provider),
           workDir: join(options.workRoot, `k8s-${kubernetes.minor}-${group.key}`),
           artifactsDir: options.artifactsDir,

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { abortOnInterrupt } from '../../cluster/interrupt.ts';
-import { DEFAULT_MINOR, kubernetesVersion } from '../../cluster/versions.ts';
+import { DEFAULT_MINOR, kubernetesVersion, withNodeImage } from '../../cluster/versions.ts';
 import { ARTIFACTS_OPTION, artifactsRoot, runArtifactPaths, writeRunArtifacts } from '../../report/artifacts.ts';
 import { renderTerminalTable } from '../../report/terminal-table.ts';
 import { runFailed, type Depth } from '../../results/model.ts';
@@ -18,6 +18,7 @@ interface RunOptions {
   readonly keep?: boolean;
   readonly podTimeout: string;
   readonly artifacts?: string;
+  readonly nodeImage?: string;
 }
 
 const list = (value: string | undefined): string[] => (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
@@ -39,10 +40,14 @@ export function registerRun(program: Command): void {
     .option('--reuse', 'reuse a running cluster whose configuration matches (cluster depth)')
     .option('--keep', 'keep clusters and namespaces afterwards for debugging (cluster depth)')
     .option('--pod-timeout <seconds>', 'seconds a pod may take to reach a verdict before it is inconclusive', '180')
+    .option('--node-image <ref>', 'kindest/node image to use instead of the pinned one, e.g. one restored with docker load (default: $PULLPROOF_NODE_IMAGE; one --k8s only)')
     .option(...ARTIFACTS_OPTION)
     .action(async (options: RunOptions) => {
       if (!['cluster', 'node', 'plugin'].includes(options.depth)) throw new Error(`--depth ${options.depth}: use cluster, node or plugin`);
-      const versions = list(options.k8s).map(kubernetesVersion);
+      const nodeImage = options.nodeImage ?? process.env.PULLPROOF_NODE_IMAGE;
+      const minors = list(options.k8s);
+      if (nodeImage && minors.length > 1) throw new Error(`--node-image ${nodeImage} names one image but --k8s lists ${minors.length} versions: run one version at a time`);
+      const versions = minors.map((minor) => withNodeImage(kubernetesVersion(minor), nodeImage));
       const scenarios = selectScenarios(BUILT_IN_SCENARIOS, options.scenario?.length ? options.scenario.flatMap(list) : list(process.env.PULLPROOF_SCENARIOS));
       const runId = process.env.PULLPROOF_RUN_ID || newRunId();
       const root = artifactsRoot(options.artifacts);

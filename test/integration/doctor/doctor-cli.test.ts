@@ -30,6 +30,19 @@ describeWithDocker('pullproof doctor (real machine)', () => {
     expect(result.stdout).toContain("not ready");
   });
 
+  it('checks the node image given with --node-image (an image restored with docker load has no digest)', async () => {
+    const tag = `pullproof-doctor-test/node:${process.pid}`;
+    await execa('docker', ['import', '-', tag], { input: Buffer.alloc(1024) }); // an empty tar archive is 1 KiB of zeros
+    try {
+      const result = await execa('node', [cli, 'doctor', '--json', '--k8s', '1.34', '--node-image', tag], { reject: false });
+      const report = JSON.parse(result.stdout) as JsonReport;
+      expect(report.kubernetes.nodeImage).toBe(tag);
+      expect(report.checks.find((c) => c.id === 'node-image')).toMatchObject({ status: 'pass', summary: `${tag} is present locally` });
+    } finally {
+      await execa('docker', ['rmi', tag], { reject: false });
+    }
+  });
+
   it('rejects an unknown Kubernetes version with the list it knows', async () => {
     const result = await execa('node', [cli, 'doctor', '--k8s', '1.20'], { reject: false });
     expect(result.exitCode).toBe(2);
