@@ -25,17 +25,14 @@ add_newer_suites() {
   # libc and friends never move off bookworm.
   printf 'Package: libc6 libc-bin libc6-dev libc-dev-bin locales libstdc++6 libgcc-s1\nPin: release n=bookworm\nPin-Priority: 1001\n' \
     >/etc/apt/preferences.d/pullproof-keep-libc
-  apt_updated=0
 }
 
-apt_updated=1
-apt_install() { # apt_install pkg[/suite]...
-  if [ "$apt_updated" != 1 ] || ! apt-cache policy >/dev/null 2>&1; then :; fi
-  if [ "$apt_updated" != 2 ]; then apt-get update -qq; apt_updated=2; fi
+# pkg/suite takes that one package from the pinned-low suite; its dependencies still come from
+# bookworm where bookworm satisfies them.
+apt_install() {
+  apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
-
-need() { ! command -v "$1" >/dev/null 2>&1 || ! dpkg -s "$2" >/dev/null 2>&1; }
 
 install_packages() {
   local want=()
