@@ -1,3 +1,4 @@
+import { BUILT_IN_SCENARIOS } from '../../../scenarios/index.ts';
 import type { Command } from 'commander';
 import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { basename, join, relative, resolve, sep } from 'node:path';
@@ -85,7 +86,8 @@ export function registerReport(program: Command): void {
         const detail = gaps.map((g) => `Kubernetes ${g.kubernetes}: shard ${g.missing.join(', ')} of ${g.total}`).join('; ');
         throw new ReportInputError(paths.join(' '), `results are missing for ${detail}: find the failed job's logs, or pass --allow-partial to merge what is there`);
       }
-      const merged = mergeResults(inputs);
+      // The built-in suite's own order (scenarios/index.ts); scenarios it does not know sort by name after it.
+      const merged = mergeResults(inputs, BUILT_IN_SCENARIOS.map((s) => s.name));
       await writeOutputs(merged, options.out);
       process.stderr.write(`merged ${files.length} results files into ${join(options.out, RESULTS_FILE_NAME)}, junit.xml and report.html\n`);
       printSummary(merged, options.color === false ? false : undefined);
