@@ -165,9 +165,15 @@ export interface KindConfigInput {
   readonly name: string;
   readonly version: KubernetesVersion;
   readonly needs: ClusterNeeds;
+  /**
+   * Contents kubelet reads only when it starts (the CredentialProviderConfig): part of the config
+   * hash, because a reused cluster keeps the providers it started with even when the mounted file
+   * is rewritten.
+   */
+  readonly startupInputs?: readonly string[];
 }
 
-export function kindClusterConfig({ name, version, needs }: KindConfigInput): KindClusterConfig {
+export function kindClusterConfig({ name, version, needs, startupInputs = [] }: KindConfigInput): KindClusterConfig {
   if (!Number.isInteger(needs.workers) || needs.workers < 0 || needs.workers > 10) {
     throw new ClusterConfigError('workers', needs.workers, 'must be a whole number from 0 to 10');
   }
@@ -187,7 +193,7 @@ export function kindClusterConfig({ name, version, needs }: KindConfigInput): Ki
   };
   const unlabelled = (role: KindNode['role']): KindNode => ({ role, image, extraMounts });
   const nodes = [unlabelled('control-plane'), ...Array.from({ length: needs.workers }, () => unlabelled('worker'))];
-  const hash = kindConfigHash({ ...base, nodes });
+  const hash = kindConfigHash({ ...base, nodes }, startupInputs);
   return { ...base, nodes: nodes.map((n) => ({ ...n, labels: { [CONFIG_HASH_LABEL]: hash } })) };
 }
 
@@ -195,10 +201,12 @@ export function kindClusterConfig({ name, version, needs }: KindConfigInput): Ki
  * Hash of everything that shapes the cluster except its name and the hash label itself: two
  * clusters with equal hashes were created from the same configuration and are interchangeable.
  */
-export function kindConfigHash(config: KindClusterConfig): string {
+export function kindConfigHash(config: KindClusterConfig, startupInputs: readonly string[] = []): string {
   const { name: _name, nodes, ...rest } = config;
   const canonical = { ...rest, nodes: nodes.map(({ labels: _labels, ...n }) => n) };
-  return createHash('sha256').update(JSON.stringify(canonical)).digest('hex').slice(0, 16);
+  const hash = createHash('sha256').update(JSON.stringify(canonical));
+  for (const input of startupInputs) hash.update('\0').update(input);
+  return hash.digest('hex').slice(0, 16);
 }
 
 export function renderKindConfig(config: KindClusterConfig): string {

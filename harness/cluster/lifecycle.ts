@@ -158,9 +158,11 @@ export async function createCluster(spec: ClusterSpec, hooks: ClusterHooks, opti
     kubeconfig: join(spec.workDir, 'kubeconfig'),
     logs: join(spec.artifactsDir ?? join(spec.workDir, 'logs'), spec.name),
   };
+  const providerConfig = renderCredentialProviderConfig(credentialProviderConfig(spec.version, spec.providers));
   const config = kindClusterConfig({
     name: spec.name,
     version: spec.version,
+    startupInputs: [providerConfig],
     needs: {
       ...spec.needs,
       providerBundleDir: paths.bundle,
@@ -169,7 +171,7 @@ export async function createCluster(spec: ClusterSpec, hooks: ClusterHooks, opti
       ...(spec.impersonateRelease ? { kindVersionFile: paths.kindVersion } : {}),
     },
   });
-  const configHash = kindConfigHash(config);
+  const configHash = config.nodes[0]?.labels?.[CONFIG_HASH_LABEL] ?? kindConfigHash(config, [providerConfig]);
   const image = config.nodes[0]?.image ?? spec.version.nodeImage;
   let current = 'preflight';
   let clusterMayExist = false;
@@ -208,7 +210,7 @@ export async function createCluster(spec: ClusterSpec, hooks: ClusterHooks, opti
       await mkdir(paths.bundleBuild, { recursive: true });
       await hooks.writeProviderBundle(paths.bundleBuild, ctx);
       await syncInto(paths.bundleBuild, paths.bundle);
-      await writeFile(paths.providerConfig, renderCredentialProviderConfig(credentialProviderConfig(spec.version, spec.providers)));
+      await writeFile(paths.providerConfig, providerConfig);
       await writeCertsDir(paths.certs, services?.registries ?? []);
       if (spec.impersonateRelease) await writeFile(paths.kindVersion, `${kubernetesRelease(spec.version)}\n`);
       await writeFile(paths.kindConfig, renderKindConfig(config));

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import type { JWK } from 'jose';
 import { buildProviderBundle } from '../../provider/index.ts';
@@ -68,6 +68,14 @@ export function groupByCluster(scenarios: readonly Scenario[]): { key: string; n
     groups.set(key, group);
   }
   return [...groups.values()];
+}
+
+/**
+ * Where a group's node files live on the host. Absolute, because kind mounts them into the nodes
+ * (extraMounts need absolute host paths); stable per minor and group so `--reuse` can match.
+ */
+export function clusterWorkDir(workRoot: string, kubernetes: KubernetesVersion, groupKey: string): string {
+  return resolve(workRoot, `k8s-${kubernetes.minor}-${groupKey}`);
 }
 
 interface PodContext {
@@ -168,7 +176,7 @@ export async function runAtClusterDepth(options: ClusterDepthOptions): Promise<V
           version: kubernetes,
           needs: { ...group.needs, nodeImage: kubernetes.nodeImage },
           providers: instances.map((i) => i.provider),
-          workDir: join(options.workRoot, `k8s-${kubernetes.minor}-${group.key}`),
+          workDir: clusterWorkDir(options.workRoot, kubernetes, group.key),
           artifactsDir: options.artifactsDir,
           ...(options.reuse ? { reuse: true } : {}),
           ...(options.keep ? { keep: true } : {}),

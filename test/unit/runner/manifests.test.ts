@@ -57,3 +57,30 @@ describe('grouping scenarios by cluster', () => {
     expect(groupByCluster([grantedSaPulls, gateOff]).map((g) => g.scenarios.map((s) => s.name))).toEqual([['granted-sa-pulls'], ['gate-off']]);
   });
 });
+
+describe('cluster work directory', () => {
+  it('is absolute even from a relative work root, as kind extraMounts require', async () => {
+    const { clusterWorkDir } = await import('../../../harness/runner/cluster-depth.ts');
+    const { kindClusterConfig } = await import('../../../harness/cluster/kind-config.ts');
+    const dir = clusterWorkDir('.cache/clusters', kubernetesVersion('1.37'), 'abcd1234');
+    expect(dir.startsWith('/')).toBe(true);
+    expect(dir.endsWith('/.cache/clusters/k8s-1.37-abcd1234')).toBe(true);
+    // The generator rejects relative mount paths: the directory the runner builds must pass it.
+    expect(() => kindClusterConfig({
+      name: 'pullproof-k137-abc',
+      version: kubernetesVersion('1.37'),
+      needs: { workers: 1, providerBundleDir: `${dir}/provider`, providerConfigPath: `${dir}/credential-provider-config.yaml`, certsDir: `${dir}/certs.d` },
+    })).not.toThrow();
+  });
+});
+
+describe('cluster reuse', () => {
+  it('changes the config hash when the CredentialProviderConfig changes: kubelet reads it only at start', async () => {
+    const { kindClusterConfig, CONFIG_HASH_LABEL } = await import('../../../harness/cluster/kind-config.ts');
+    const needs = { workers: 1, providerBundleDir: '/w/provider', providerConfigPath: '/w/cp.yaml', certsDir: '/w/certs.d' };
+    const hashOf = (providers: string) =>
+      kindClusterConfig({ name: 'pullproof-x', version: kubernetesVersion('1.34'), needs, startupInputs: [providers] }).nodes[0]?.labels?.[CONFIG_HASH_LABEL];
+    expect(hashOf('providers: [a]')).not.toBe(hashOf('providers: [a, b]'));
+    expect(hashOf('providers: [a]')).toBe(hashOf('providers: [a]'));
+  });
+});
