@@ -14,7 +14,7 @@ export default defineScenario({
   images: ['team-a/app'],
   pods: [{ name: 'wrong-audience', namespace: 'team-a', serviceAccount: 'puller', image: 'team-a/app', pullPolicy: 'Always' }],
   expect: {
-    // The token service answers 401 to the POST and then to the GET fallback.
-    'wrong-audience': { denied: /401 Unauthorized/ },
+    // The token service answers 401 to the POST and then to the GET fallback; its audit names the cause.
+    'wrong-audience': { fate: { denied: /401 Unauthorized/ }, evidence: /wrong_audience/ },
   },
 });

@@ -12,6 +12,10 @@ export default defineScenario({
   images: ['team-a/app'],
   pods: [{ name: 'echoed-token', namespace: 'team-a', serviceAccount: 'puller', image: 'team-a/app', pullPolicy: 'Always' }],
   expect: {
-    'echoed-token': { denied: /insufficient_scope|401 Unauthorized/ },
+    // kubelet's own rule, not the plugin's: it logs why it dropped the credential (plugin.go, 1.34+).
+    'echoed-token': {
+      fate: { denied: /insufficient_scope|401 Unauthorized/ },
+      evidence: /returned the service account token as the password for image .* which is not allowed when service account cache type is not set to 'Token'/,
+    },
   },
 });

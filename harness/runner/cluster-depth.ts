@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { execa } from 'execa';
 import type { JWK } from 'jose';
 import { buildProviderBundle } from '../../provider/index.ts';
 import { apiServerHooks } from '../cluster/api-server-hooks.ts';
@@ -17,7 +18,7 @@ import { auditEvidence } from './evidence.ts';
 import { instantiate, type InstancePod, type ScenarioInstance } from './instantiate.ts';
 import { kubeletLogLines } from './kubelet-log.ts';
 import { namespaceManifests, podManifest, pullSecretManifests, serviceAccountManifests } from './manifests.ts';
-import { ensureSecretPulledImagesGate, notApplicableResult, ranPod, scenarioResult } from './pod-results.ts';
+import { ensureSecretPulledImagesGate, failedScenario, notApplicableResult, ranPod, scenarioResult } from './pod-results.ts';
 import { awaitPodFate } from './pod-watch.ts';
 import { runLimited, runPods } from './schedule.ts';
 
@@ -116,7 +117,8 @@ async function runPodInCluster(pod: InstancePod, instance: ScenarioInstance, ctx
   let comparison = compare(expectation.fate, fate.verdict, ensureSecretPulledImagesGate(instance.scenario, ctx.kubernetes));
   if (expectation.freshGrant && comparison.outcome === 'match') {
     // A recreated account must be checked again: a grant for its new UID issued after this pod was created.
-    const fresh = audit.some((e) => e.serviceAccount?.uid === uid && e.grantedScopes.length > 0 && new Date(e.time) >= created);
+    // Only a registry token for a repository counts: /exchange grants a role, not an image.
+    const fresh = audit.some((e) => e.endpoint === 'token' && e.serviceAccount?.uid === uid && e.grantedScopes.some((scope) => scope.startsWith('repository:')) && new Date(e.time) >= created);
     if (!fresh) comparison = { outcome: 'mismatch', note: `the pod started, but the token service granted nothing to service-account UID ${uid ?? '?'} after the pod was created: the cached image was reused without a fresh check` };
   }
   return ranPod(pod, instance, {
@@ -146,6 +148,18 @@ async function runScenarioInCluster(instance: ScenarioInstance, ctx: Omit<PodCon
   }
 }
 
+/**
+ * A registry kept by an earlier run (--keep, or a killed process) still answers to the alias on the
+ * kind network: Docker DNS would then hand nodes either registry. Remove ours before starting.
+ */
+async function removeStaleRegistries(network: string, log: (line: string) => void): Promise<void> {
+  const ps = await execa('docker', ['ps', '-a', '--filter', 'label=org.pullproof.component=registry', '--filter', `network=${network}`, '--format', '{{.Names}}'], { reject: false });
+  for (const name of ps.stdout.split('\n').filter(Boolean)) {
+    log(` ! removing registry container ${name} left on network ${network} by an earlier run`);
+    await execa('docker', ['rm', '-f', name], { reject: false });
+  }
+}
+
 export async function runAtClusterDepth(options: ClusterDepthOptions): Promise<VersionResult> {
   const log = options.log ?? (() => undefined);
   const { kubernetes, runId } = options;
@@ -155,6 +169,7 @@ export async function runAtClusterDepth(options: ClusterDepthOptions): Promise<V
 
   for (const group of groupByCluster(applicable)) {
     const network = await ensureKindNetwork();
+    await removeStaleRegistries(network.name, log);
     let env: PullEnvironment | undefined;
     let cluster: Cluster | undefined;
     try {
@@ -198,19 +213,27 @@ export async function runAtClusterDepth(options: ClusterDepthOptions): Promise<V
       kc.loadFromFile(cluster.kubeconfigPath);
       const core = kc.makeApiClient(CoreV1Api);
       const ctx = { kc, core, env: pullEnv, kubernetes, timeoutMs: options.podTimeoutMs ?? 180_000, ...(options.signal ? { signal: options.signal } : {}) };
-      const groupResults = await runLimited(instances, options.parallel ?? 4, (instance) => runScenarioInCluster(instance, ctx, runId, options.keep ?? false));
+      const groupResults = await runLimited(instances, options.parallel ?? 4, (instance) =>
+        runScenarioInCluster(instance, ctx, runId, options.keep ?? false).catch((error: unknown) => {
+          if (options.signal?.aborted) throw error;
+          return failedScenario(instance, error);
+        }),
+      );
       for (const r of groupResults) log(`  ${r.name}: ${r.pods.map((p) => `${p.pod}=${p.outcome}`).join(', ')}`);
       results.push(...groupResults);
       if (groupResults.some((r) => r.pods.some((p) => p.outcome === 'mismatch' || p.outcome === 'inconclusive'))) {
         await kindExportLogs(cluster.name, join(options.artifactsDir, 'kind-logs', cluster.name));
       }
     } finally {
-      if (!options.keep) {
-        await cluster?.delete();
+      if (options.keep) {
+        // The token service lives in this process and ends with it; the cluster and registry stay.
+        await env?.tokenService.close();
+        if (cluster) log(` ! kept cluster ${cluster.name} (kubeconfig ${cluster.kubeconfigPath}) and registry container ${env?.registry.containerName ?? ''}: kind delete cluster --name ${cluster.name}; docker rm -f ${env?.registry.containerName ?? ''}`);
+      } else {
+        // A reused cluster was there before this run: leave it as found.
+        if (cluster && !cluster.reused) await cluster.delete();
         await env?.close();
         if (network.created) await removeKindNetworkIfOurs(network.name);
-      } else if (cluster) {
-        log(` ! kept cluster ${cluster.name} (kubeconfig ${cluster.kubeconfigPath}); registry ${env?.registry.containerName ?? ''} stops with this process`);
       }
     }
   }

@@ -141,7 +141,8 @@ export function instantiate(scenario: Scenario, context: InstanceContext, secret
       '--mode', scenario.provider.mode,
       ...(scenario.provider.mode === 'exchange' ? ['--exchange-url', context.tokenServiceUrl] : []),
       ...(roleAnnotation ? ['--role-annotation', roleAnnotation] : []),
-      ...(context.kubernetes.cacheTypeRequired && scenario.provider.cacheType ? ['--cache-type', scenario.provider.cacheType] : []),
+      // No --cache-type: the plugin would refuse a pass-through + ServiceAccount config itself, and the
+      // scenarios must show what kubelet does with it (drops the echoed token, plugin.go 1.34+).
     ],
     tokenAttributes: {
       serviceAccountTokenAudience: providerAudience,

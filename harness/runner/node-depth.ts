@@ -19,7 +19,7 @@ import { compare } from '../verdict/compare.ts';
 import { startPullEnvironment, type PullEnvironment } from './environment.ts';
 import { auditEvidence } from './evidence.ts';
 import { instantiate, type InstancePod, type ScenarioInstance } from './instantiate.ts';
-import { ensureSecretPulledImagesGate, notApplicableResult, pullVerdict, ranPod, scenarioResult, skipped } from './pod-results.ts';
+import { ensureSecretPulledImagesGate, failedScenario, notApplicableResult, pullVerdict, ranPod, scenarioResult, skipped } from './pod-results.ts';
 import { runLimited, runPods } from './schedule.ts';
 
 /**
@@ -164,16 +164,21 @@ export async function runAtNodeDepth(options: NodeDepthOptions): Promise<Version
     if (!node) throw new Error(`kind created cluster ${cluster.name} without nodes`);
     await installNodeRunner(node, await bundleNodeRunner());
     const ip = await nodeIp(node);
-    const results = await runLimited(instances, options.parallel ?? 3, async (instance) => {
-      const started = Date.now();
-      const uids = new Map<string, string>();
-      const pods = await runPods(instance.pods, (pod) => {
-        options.signal?.throwIfAborted();
-        return runPodInNode(pod, instance, { node, ip, env: pullEnv, kubernetes, uids });
-      });
-      log(`  ${instance.scenario.name}: ${pods.map((p) => `${p.pod}=${p.outcome}`).join(', ')}`);
-      return scenarioResult(instance.scenario, pods, Date.now() - started);
-    });
+    const results = await runLimited(instances, options.parallel ?? 3, (instance) =>
+      (async () => {
+        const started = Date.now();
+        const uids = new Map<string, string>();
+        const pods = await runPods(instance.pods, (pod) => {
+          options.signal?.throwIfAborted();
+          return runPodInNode(pod, instance, { node, ip, env: pullEnv, kubernetes, uids });
+        });
+        log(`  ${instance.scenario.name}: ${pods.map((p) => `${p.pod}=${p.outcome}`).join(', ')}`);
+        return scenarioResult(instance.scenario, pods, Date.now() - started);
+      })().catch((error: unknown) => {
+        if (options.signal?.aborted) throw error;
+        return failedScenario(instance, error);
+      }),
+    );
     const notApplicable = options.scenarios.filter((s) => !applicable.includes(s)).map((s) => notApplicableResult(s, kubernetes, runId, registryHost));
     return {
       kubernetes: kubernetes.minor,

@@ -15,7 +15,7 @@ import { startPullEnvironment, type PullEnvironment } from './environment.ts';
 import { auditEvidence } from './evidence.ts';
 import { instantiate, newRunId, type InstancePod, type ScenarioInstance } from './instantiate.ts';
 import { runLimited, runPods } from './schedule.ts';
-import { ensureSecretPulledImagesGate, notApplicableResult, pullVerdict, ranPod, scenarioResult, skipped } from './pod-results.ts';
+import { ensureSecretPulledImagesGate, failedScenario, notApplicableResult, pullVerdict, ranPod, scenarioResult, skipped } from './pod-results.ts';
 
 /**
  * Plugin depth (DESIGN.md decision 8c): no cluster. Each pod's pull goes through the kubelet-exact
@@ -119,28 +119,33 @@ export async function runAtPluginDepth(options: PluginDepthOptions): Promise<Ver
     log(`plugin depth, Kubernetes ${kubernetes.minor}: registry ${env.registry.image.ref} at ${env.registryHost}; ${instances.length} scenario(s)`);
     await env.prepare(instances);
     const bundle = await buildProviderBundle({ outDir: join(work, 'bundle'), providerName: instances.map((i) => i.provider.name) });
-    const results = await runLimited(instances, options.parallel ?? 4, async (instance) => {
-      const dir = join(work, instance.id);
-      await mkdir(dir, { recursive: true });
-      const configPath = join(dir, 'credential-provider-config.yaml');
-      await writeFile(configPath, renderCredentialProviderConfig(credentialProviderConfig(kubernetes, [instance.provider])));
-      const started = Date.now();
-      const uids = new Map<string, string>();
-      const pods = await runPods(instance.pods, (pod) => {
-        options.signal?.throwIfAborted();
-        return runPod(pod, instance, {
-          kubernetes,
-          binDir: bundle.binDir,
-          files: { configPath },
-          env,
-          issuer,
-          uids,
-          pull: { plainHttp: true, address },
+    const results = await runLimited(instances, options.parallel ?? 4, (instance) =>
+      (async () => {
+        const dir = join(work, instance.id);
+        await mkdir(dir, { recursive: true });
+        const configPath = join(dir, 'credential-provider-config.yaml');
+        await writeFile(configPath, renderCredentialProviderConfig(credentialProviderConfig(kubernetes, [instance.provider])));
+        const started = Date.now();
+        const uids = new Map<string, string>();
+        const pods = await runPods(instance.pods, (pod) => {
+          options.signal?.throwIfAborted();
+          return runPod(pod, instance, {
+            kubernetes,
+            binDir: bundle.binDir,
+            files: { configPath },
+            env,
+            issuer,
+            uids,
+            pull: { plainHttp: true, address },
+          });
         });
-      });
-      log(`  ${instance.scenario.name}: ${pods.map((p) => `${p.pod}=${p.outcome}`).join(', ')}`);
-      return scenarioResult(instance.scenario, pods, Date.now() - started);
-    });
+        log(`  ${instance.scenario.name}: ${pods.map((p) => `${p.pod}=${p.outcome}`).join(', ')}`);
+        return scenarioResult(instance.scenario, pods, Date.now() - started);
+      })().catch((error: unknown) => {
+        if (options.signal?.aborted) throw error;
+        return failedScenario(instance, error);
+      }),
+    );
     const notApplicable = options.scenarios
       .filter((s) => !applicable.includes(s))
       .map((s) => notApplicableResult(s, kubernetes, runId, env.registryHost));

@@ -55,9 +55,21 @@ export function pullVerdict(imageRef: string, pulled: boolean, containerdMessage
   return pulled ? { kind: 'pulled', reason: 'Pulled' } : { kind: 'denied', reason: 'ErrImagePull', message: `Failed to pull image "${imageRef}": ${containerdMessage ?? 'no pull result'}` };
 }
 
+/**
+ * A match stands only if the evidence shows the cause the expectation names: a 401 proves a wrong
+ * audience only when the token service's audit says so.
+ */
+export function requireEvidence(comparison: Comparison, evidence: Evidence, pattern: RegExp | string | undefined): Comparison {
+  if (pattern === undefined || comparison.outcome !== 'match') return comparison;
+  const regex = pattern instanceof RegExp ? pattern : new RegExp(pattern);
+  const text = [...evidence.audit.map((a) => JSON.stringify(a)), ...evidence.trace, ...evidence.kubeletLog, ...evidence.events.map((e) => `${e.reason}: ${e.message}`)].join('\n');
+  return regex.test(text) ? comparison : { outcome: 'mismatch', note: `the verdict matches, but no evidence shows ${String(regex)}: it may have another cause` };
+}
+
 /** The result of a pod that ran: what was expected, what happened, how they compare, and why. */
 export function ranPod(pod: InstancePod, instance: ScenarioInstance, run: { verdict: Verdict; comparison: Comparison; evidence: Evidence; started: number }): PodResult {
   const expectation = instance.scenario.expect[pod.name];
+  const comparison = requireEvidence(run.comparison, run.evidence, expectation?.evidence);
   const sa = instance.serviceAccounts.find((s) => s.namespace === pod.namespace && s.name === pod.serviceAccount);
   return {
     pod: pod.name,
@@ -66,11 +78,27 @@ export function ranPod(pod: InstancePod, instance: ScenarioInstance, run: { verd
     image: pod.imageRef,
     expected: toModelExpectation(expectation?.fate ?? 'pulled'),
     verdict: run.verdict,
-    outcome: run.comparison.outcome,
-    ...(run.comparison.note ? { note: run.comparison.note } : {}),
+    outcome: comparison.outcome,
+    ...(comparison.note ? { note: comparison.note } : {}),
     evidence: run.evidence,
     startedAt: new Date(run.started).toISOString(),
     durationMs: Date.now() - run.started,
     annotations: sa?.annotations ?? {},
   };
+}
+
+/**
+ * A scenario whose setup or run threw (API error, plugin crash, …): every pod is inconclusive with
+ * the error as its note, so the run still writes results and fails visibly instead of vanishing.
+ */
+export function failedScenario(instance: ScenarioInstance, error: unknown): ScenarioResult {
+  const message = error instanceof Error ? error.message : String(error);
+  return scenarioResult(
+    instance.scenario,
+    instance.pods.map((pod) => ({
+      ...skipped(pod, instance, 'inconclusive', `the scenario could not run: ${message}`),
+      verdict: { kind: 'inconclusive' as const, reason: 'Error', message },
+    })),
+    0,
+  );
 }

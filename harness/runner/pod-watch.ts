@@ -60,7 +60,8 @@ export async function awaitPodFate(kc: KubeConfig, namespace: string, name: stri
       finish(
         podEvents(core, namespace, name)
           .catch(() => [] as PodEvent[])
-          .then((events) => ({ verdict: inconclusive(latest, events, Date.now() - started), ...(latest ? { pod: latest } : {}), events })),
+          // Some verdicts need the events (a container that failed after its image was pulled).
+          .then((events) => ({ verdict: (latest && podVerdict(latest, events)) ?? inconclusive(latest, events, Date.now() - started), ...(latest ? { pod: latest } : {}), events })),
       );
     }, options.timeoutMs);
     const onAbort = (): void => finish(Promise.reject(options.signal?.reason instanceof Error ? options.signal.reason : new Error('aborted')));

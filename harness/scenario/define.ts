@@ -57,14 +57,21 @@ function normaliseExpectation(check: Check, value: PodExpectation, field: string
   const isFate = (fate: unknown): fate is ExpectedFate =>
     fate === 'pulled' || fate === 'vulnerable-if-gate-off' || (isRecord(fate) && Object.keys(fate).length === 1 && (typeof fate.denied === 'string' || fate.denied instanceof RegExp));
   if (isFate(value)) return { fate: value, depth: defaultDepth };
-  onlyKeys(check, value, field, ['fate', 'depth', 'why', 'freshGrant']);
+  onlyKeys(check, value, field, ['fate', 'depth', 'why', 'freshGrant', 'evidence']);
   const detailed: DetailedExpectation = value;
   check(isFate(detailed.fate), `${field}.fate`, `must be 'pulled', 'vulnerable-if-gate-off' or { denied: <pattern> }`);
   check(detailed.depth === undefined || DEPTHS.includes(detailed.depth), `${field}.depth`, `must be one of ${DEPTHS.join(', ')}`);
   const depth = detailed.depth ?? defaultDepth;
   check(depth === 'plugin' || typeof detailed.why === 'string', `${field}.why`, `say why depths shallower than ${depth} cannot check this`);
   check(detailed.freshGrant === undefined || typeof detailed.freshGrant === 'boolean', `${field}.freshGrant`, 'must be true or false');
-  return { fate: detailed.fate, depth, ...(detailed.why ? { why: detailed.why } : {}), ...(detailed.freshGrant ? { freshGrant: true } : {}) };
+  check(detailed.evidence === undefined || typeof detailed.evidence === 'string' || detailed.evidence instanceof RegExp, `${field}.evidence`, 'must be a regular expression or a string');
+  return {
+    fate: detailed.fate,
+    depth,
+    ...(detailed.why ? { why: detailed.why } : {}),
+    ...(detailed.freshGrant ? { freshGrant: true } : {}),
+    ...(detailed.evidence !== undefined ? { evidence: detailed.evidence } : {}),
+  };
 }
 
 function checkProvider(check: Check, provider: ScenarioInput['provider']): void {

@@ -92,6 +92,12 @@ export interface DetailedExpectation {
    * the pod was created: proof that a cached image was not reused without a fresh check.
    */
   readonly freshGrant?: boolean;
+  /**
+   * A pattern the pod's evidence (token-service audit, runner trace, kubelet log, events) must show:
+   * proof that the verdict has the cause the scenario is about, not another one (e.g. a 401 from
+   * a wrong audience, not from a plugin that never ran).
+   */
+  readonly evidence?: RegExp | string;
 }
 
 export type PodExpectation = ExpectedFate | DetailedExpectation;
@@ -132,5 +138,5 @@ export interface ScenarioInput {
 
 /** A validated scenario: same shape, expectations normalised. */
 export interface Scenario extends Omit<ScenarioInput, 'expect'> {
-  readonly expect: Readonly<Record<string, Required<Pick<DetailedExpectation, 'fate' | 'depth'>> & { readonly why?: string; readonly freshGrant?: boolean }>>;
+  readonly expect: Readonly<Record<string, Required<Pick<DetailedExpectation, 'fate' | 'depth'>> & Pick<DetailedExpectation, 'why' | 'freshGrant' | 'evidence'>>>;
 }

@@ -22,9 +22,13 @@ export function compare(fate: ExpectedFate, verdict: Verdict, ensureSecretPulled
   if (verdict.kind === 'inconclusive') return { outcome: 'inconclusive', note: verdict.message ?? 'no verdict before the deadline' };
   if (fate === 'vulnerable-if-gate-off') {
     if (ensureSecretPulledImagesGate) {
-      return verdict.kind === 'denied'
+      if (verdict.kind !== 'denied') return { outcome: 'mismatch', note: 'KubeletEnsureSecretPulledImages is on but the pod started from the cached image without valid credentials' };
+      // Re-verification denies as kubelet's image manager does (reference §5.4): ErrImageNeverPull with
+      // Never, or a pull with the pod's own (insufficient) credentials. Anything else is another failure.
+      const text = `${verdict.reason ?? ''}: ${verdict.message ?? ''}`;
+      return /ErrImageNeverPull|insufficient_scope|401 Unauthorized/.test(text)
         ? { outcome: 'match', note: 'KubeletEnsureSecretPulledImages on: cached image re-verified, pod denied' }
-        : { outcome: 'mismatch', note: 'KubeletEnsureSecretPulledImages is on but the pod started from the cached image without valid credentials' };
+        : { outcome: 'mismatch', note: `KubeletEnsureSecretPulledImages is on and the pod was denied, but not by re-verification: ${text}` };
     }
     return verdict.kind === 'pulled'
       ? { outcome: 'match', note: 'known hole: KubeletEnsureSecretPulledImages is off, so the cached image started without a credential check' }

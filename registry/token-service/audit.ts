@@ -20,6 +20,8 @@ export interface AuditEntry {
   readonly subject?: string;
   readonly username?: string;
   readonly serviceAccount?: { readonly namespace: string; readonly name: string; readonly uid: string };
+  /** A rejected token's unverified claim of who it belongs to: evidence, never an identity. */
+  readonly claimedServiceAccount?: { readonly namespace: string; readonly name: string };
   readonly pod?: { readonly name: string; readonly uid: string };
   readonly node?: { readonly name: string; readonly uid: string };
   readonly issuer?: string;
@@ -85,7 +87,9 @@ export class AuditLog {
 
   /** Entries about one service account: its own token requests and its exchanges / role sessions. */
   auditFor(query: { namespace: string; serviceAccount: string }): AuditEntry[] {
-    return this.#entries.filter((entry) => entry.serviceAccount?.namespace === query.namespace && entry.serviceAccount.name === query.serviceAccount);
+    // Verified identities, plus rejected tokens that claimed to be this account (marked as claims).
+    const matches = (sa: { namespace: string; name: string } | undefined): boolean => sa?.namespace === query.namespace && sa.name === query.serviceAccount;
+    return this.#entries.filter((entry) => matches(entry.serviceAccount) || matches(entry.claimedServiceAccount));
   }
 
   async close(): Promise<void> {

@@ -134,6 +134,7 @@ interface AuditContext {
   subject?: string;
   username?: string;
   serviceAccount?: ServiceAccountIdentity;
+  claimedServiceAccount?: { readonly namespace: string; readonly name: string };
   role?: string;
   annotations?: Readonly<Record<string, string>>;
   requestedScopes: string[];
@@ -397,7 +398,10 @@ export async function startTokenService(options: TokenServiceOptions): Promise<T
     try {
       identity = await verifier.verify(serviceAccountToken);
     } catch (error) {
-      if (error instanceof ServiceAccountTokenError) throw new RequestError(401, 'invalid_token', error.message);
+      if (error instanceof ServiceAccountTokenError) {
+        if (error.claimed) context.claimedServiceAccount = error.claimed;
+        throw new RequestError(401, 'invalid_token', error.message);
+      }
       throw error;
     }
     context.identity = 'serviceAccount';
@@ -433,6 +437,7 @@ export async function startTokenService(options: TokenServiceOptions): Promise<T
       status = endpoint === 'token' ? await handleToken(req, res, url, context) : await handleExchange(req, res, context);
     } catch (error) {
       let failure: RequestError;
+      if (error instanceof ServiceAccountTokenError && error.claimed) context.claimedServiceAccount = error.claimed;
       if (error instanceof RequestError) failure = error;
       else if (error instanceof ServiceAccountTokenError) failure = new RequestError(401, 'invalid_token', error.message);
       else failure = new RequestError(500, 'server_error', `internal error: ${error instanceof Error ? error.name : 'unknown'}`);
@@ -457,6 +462,7 @@ export async function startTokenService(options: TokenServiceOptions): Promise<T
       ...(context.subject ? { subject: context.subject } : {}),
       ...(context.username ? { username: context.username } : {}),
       ...(sa ? { serviceAccount: { namespace: sa.namespace, name: sa.name, uid: sa.uid }, issuer: sa.issuer } : {}),
+      ...(!sa && context.claimedServiceAccount ? { claimedServiceAccount: context.claimedServiceAccount } : {}),
       ...(sa?.pod ? { pod: sa.pod } : {}),
       ...(sa?.node ? { node: sa.node } : {}),
       ...(context.role ? { role: context.role } : {}),

@@ -67,11 +67,29 @@ const ADVICE: Record<RejectionReason, string> = {
 export class ServiceAccountTokenError extends Error {
   readonly reason: RejectionReason;
   readonly issuer?: string;
+  /**
+   * Who the rejected token *claims* to be (unverified `kubernetes.io` claims), so an audit entry can
+   * say "the token presented as team-a/puller was refused: wrong audience". Never an identity.
+   */
+  claimed?: { readonly namespace: string; readonly name: string };
   constructor(reason: RejectionReason, detail: string, options?: { issuer?: string; cause?: unknown }) {
     super(`service-account token rejected (${reason}): ${detail}; ${ADVICE[reason]}`, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ServiceAccountTokenError';
     this.reason = reason;
     if (options?.issuer !== undefined) this.issuer = options.issuer;
+  }
+}
+
+/** The service account a token says it belongs to, read without verifying anything. */
+export function claimedServiceAccount(token: string): { namespace: string; name: string } | undefined {
+  try {
+    const claims = decodeJwt(token) as { sub?: unknown; 'kubernetes.io'?: { namespace?: unknown; serviceaccount?: { name?: unknown } } };
+    const k8s = claims['kubernetes.io'];
+    if (typeof k8s?.namespace === 'string' && typeof k8s.serviceaccount?.name === 'string') return { namespace: k8s.namespace, name: k8s.serviceaccount.name };
+    const match = typeof claims.sub === 'string' ? /^system:serviceaccount:([^:]+):([^:]+)$/.exec(claims.sub) : null;
+    return match?.[1] && match[2] ? { namespace: match[1], name: match[2] } : undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -157,6 +175,18 @@ export class ServiceAccountVerifier {
   }
 
   async verify(token: string): Promise<ServiceAccountIdentity> {
+    try {
+      return await this.#verify(token);
+    } catch (error) {
+      if (error instanceof ServiceAccountTokenError) {
+        const claimed = claimedServiceAccount(token);
+        if (claimed) error.claimed = claimed;
+      }
+      throw error;
+    }
+  }
+
+  async #verify(token: string): Promise<ServiceAccountIdentity> {
     if (!looksLikeJwt(token)) throw new ServiceAccountTokenError('malformed', 'not a compact JWS (three base64url parts)');
     let unverifiedIssuer: unknown;
     try {

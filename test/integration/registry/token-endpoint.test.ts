@@ -401,5 +401,13 @@ describe('audit log of this run', () => {
     const sa = service.auditFor({ namespace: 'team-a', serviceAccount: 'web' });
     expect(sa.some((entry) => entry.outcome === 'granted' && entry.pod?.name === 'web-0' && entry.node?.name === 'node-1')).toBe(true);
     expect(sa.some((entry) => entry.outcome === 'denied' && entry.denyReason?.includes('team-b/app'))).toBe(true);
+    // A rejected token is filed under the account it claimed to be, marked as a claim, never as an identity.
+    const claimed = sa.filter((entry) => entry.outcome === 'rejected' && entry.denyReason?.includes('(wrong_audience)'));
+    expect(claimed.length).toBeGreaterThan(0);
+    for (const entry of claimed) {
+      expect(entry.claimedServiceAccount).toEqual({ namespace: 'team-a', name: 'web' });
+      expect(entry.serviceAccount).toBeUndefined();
+      expect(entry.grantedScopes).toEqual([]);
+    }
   });
 });

@@ -39,7 +39,7 @@ describe('scenario instances', () => {
   it("builds the provider entry from the scenario's provider settings, matching only its own images", () => {
     const { provider, providerAudience } = instantiate(requiredAnnotationMissing, context);
     expect(provider.matchImages).toEqual(['pullproof-registry:5000/required-annotation-missing/']);
-    expect(provider.args).toEqual(['--mode', 'passthrough', '--cache-type', 'Token']);
+    expect(provider.args).toEqual(['--mode', 'passthrough']);
     expect(provider.tokenAttributes).toEqual({
       serviceAccountTokenAudience: providerAudience,
       cacheType: 'Token',

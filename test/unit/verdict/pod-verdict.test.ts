@@ -99,6 +99,14 @@ describe('comparing expectations with verdicts', () => {
     expect(off.outcome).toBe('match');
     expect(off.note).toContain('known hole');
     expect(compare('vulnerable-if-gate-off', denied, true).outcome).toBe('match');
+    expect(compare('vulnerable-if-gate-off', never, true).outcome).toBe('match');
     expect(compare('vulnerable-if-gate-off', pulled, true).outcome).toBe('mismatch');
+  });
+
+  it('does not count a denial for an unrelated reason as KEP-2535 re-verification', () => {
+    const registryDown = { kind: 'denied', reason: 'ErrImagePull', message: 'dial tcp 172.18.0.3:5000: connect: connection refused' } as const;
+    const result = compare('vulnerable-if-gate-off', registryDown, true);
+    expect(result.outcome).toBe('mismatch');
+    expect(result.note).toContain('not by re-verification');
   });
 });
