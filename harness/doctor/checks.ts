@@ -5,7 +5,7 @@ import type { KubernetesVersion } from '../cluster/versions.ts';
 export type CheckStatus = 'pass' | 'warn' | 'fail';
 
 export interface CheckResult {
-  readonly id: 'node' | 'docker-engine' | 'cgroups' | 'kind' | 'kubectl' | 'node-image' | 'disk' | 'kind-network';
+  readonly id: 'node' | 'docker-engine' | 'cgroups' | 'kind' | 'kubectl' | 'node-image' | 'disk' | 'kind-network' | 'test-image';
   readonly title: string;
   readonly status: CheckStatus;
   /** What was found, in one line. */
@@ -183,6 +183,13 @@ export function checkKindNetwork(outcome: CommandOutcome, engineReachable: boole
   return { id: 'kind-network', title, status: 'pass', summary };
 }
 
+/** The private test images are authored in code from the host's static busybox (registry/images). */
+export function checkTestImage(busybox: MachineFacts['busybox']): CheckResult {
+  return busybox.present
+    ? { id: 'test-image', title: 'test image source', status: 'pass', summary: `${busybox.path} (static busybox for the private test images)` }
+    : { id: 'test-image', title: 'test image source', status: 'fail', summary: `${busybox.path} is missing: the private test images are built from it`, remedy: 'install a static busybox (Debian/Ubuntu: apt-get install busybox-static)' };
+}
+
 export function judge(facts: MachineFacts, kubernetes: KubernetesVersion): DoctorReport {
   const docker = checkDockerEngine(facts.dockerVersion, facts.dockerInfo);
   const engineReachable = docker.status !== 'fail' || parseDockerVersion(facts.dockerVersion.stdout) !== undefined;
@@ -196,6 +203,7 @@ export function judge(facts: MachineFacts, kubernetes: KubernetesVersion): Docto
     checkNodeImage(facts.nodeImageInspect, facts.registryProbe, engineReachable, kubernetes),
     checkDisk(facts.freeDiskBytes, facts.freeDiskPath),
     checkKindNetwork(facts.kindNetworkInspect, engineReachable),
+    checkTestImage(facts.busybox),
   ];
   return {
     ok: checks.every((c) => c.status !== 'fail'),

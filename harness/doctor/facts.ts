@@ -22,4 +22,6 @@ export interface MachineFacts {
   /** Free bytes on the filesystem holding Docker's data root; undefined when unknown. */
   readonly freeDiskBytes: number | undefined;
   readonly freeDiskPath: string | undefined;
+  /** The static busybox the private test images are built from; undefined when absent. */
+  readonly busybox: { readonly path: string; readonly present: boolean };
 }

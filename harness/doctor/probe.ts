@@ -1,4 +1,5 @@
-import { statfs } from 'node:fs/promises';
+import { access, constants, statfs } from 'node:fs/promises';
+import { HOST_BUSYBOX } from '../../registry/images/busybox.ts';
 import { execa } from 'execa';
 import { parseDockerInfo } from './parse.ts';
 import type { CommandOutcome, MachineFacts } from './facts.ts';
@@ -58,5 +59,6 @@ export async function gatherFacts(kubernetes: KubernetesVersion): Promise<Machin
     kindNetworkInspect,
     freeDiskBytes: dataRoot ? await freeBytes(dataRoot) : undefined,
     freeDiskPath: dataRoot,
+    busybox: { path: HOST_BUSYBOX, present: await access(HOST_BUSYBOX, constants.X_OK).then(() => true, () => false) },
   };
 }

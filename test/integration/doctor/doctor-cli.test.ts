@@ -16,7 +16,7 @@ describeWithDocker('pullproof doctor (real machine)', () => {
     const result = await execa('node', [cli, 'doctor', '--json', '--k8s', '1.34'], { reject: false });
     const report = JSON.parse(result.stdout) as JsonReport;
     expect(report.kubernetes.nodeImage).toMatch(/^kindest\/node:v1\.34\.\d+@sha256:[0-9a-f]{64}$/);
-    expect(report.checks.map((c) => c.id)).toEqual(['node', 'docker-engine', 'cgroups', 'kind', 'kubectl', 'node-image', 'disk', 'kind-network']);
+    expect(report.checks.map((c) => c.id)).toEqual(['node', 'docker-engine', 'cgroups', 'kind', 'kubectl', 'node-image', 'disk', 'kind-network', 'test-image']);
     expect(report.checks.find((c) => c.id === 'docker-engine')?.status).toBe('pass');
     // Exit code and `ok` agree: 0 only when e2e could run.
     expect(result.exitCode).toBe(report.ok ? 0 : 1);

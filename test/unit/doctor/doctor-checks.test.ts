@@ -37,6 +37,7 @@ function healthyFacts(overrides: Partial<MachineFacts> = {}): MachineFacts {
     kindNetworkInspect: failed('Error response from daemon: network kind not found'),
     freeDiskBytes: 80 * 1024 ** 3,
     freeDiskPath: '/var/lib/docker',
+    busybox: { path: '/bin/busybox', present: true },
     ...overrides,
   };
 }
@@ -79,6 +80,7 @@ describe('doctor decisions', () => {
       ['node-image', 'pass'],
       ['disk', 'pass'],
       ['kind-network', 'pass'],
+      ['test-image', 'pass'],
     ]);
     expect(report.ok).toBe(true);
   });
@@ -155,6 +157,12 @@ describe('doctor decisions', () => {
     const v6only = JSON.parse(recorded('kind-network-present.json')) as [{ IPAM: { Config: unknown[] } }];
     v6only[0].IPAM.Config = v6only[0].IPAM.Config.slice(0, 1);
     expect(checkKindNetwork(ok(JSON.stringify(v6only)), true).status).toBe('fail');
+  });
+
+  it('fails without the static busybox the test images are built from', () => {
+    const report = judge(healthyFacts({ busybox: { path: '/bin/busybox', present: false } }), k134);
+    expect(report.checks.find((c) => c.id === 'test-image')).toMatchObject({ status: 'fail', remedy: expect.stringContaining('busybox-static') as string });
+    expect(report.ok).toBe(false);
   });
 
   it('gives every warn and fail a remedy', () => {
