@@ -12,7 +12,6 @@ export { hostsToml, writeCertsDir } from './certs-dir.ts';
 export type { RegistryHost } from './certs-dir.ts';
 export { createCluster, newClusterName, semverAtLeast } from './lifecycle.ts';
 export type { Cluster, ClusterSpec, ClusterHooks, ClusterServices, CreateOptions, CreatedClusterInfo, NeedsInput, StepContext } from './lifecycle.ts';
-export { apiServerHooks } from './api-server-hooks.ts';
 export { fetchIssuerTrust, applyObjects } from './kube-api.ts';
 export type { IssuerTrust } from './kube-api.ts';
 export { abortOnInterrupt } from './interrupt.ts';

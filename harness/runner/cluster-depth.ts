@@ -4,7 +4,7 @@ import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { execa } from 'execa';
 import type { JWK } from 'jose';
 import { buildProviderBundle } from '../../provider/index.ts';
-import { apiServerHooks } from '../cluster/api-server-hooks.ts';
+import { fetchIssuerTrust } from '../cluster/kube-api.ts';
 import { ensureKindNetwork, removeKindNetworkIfOurs } from '../cluster/kind-network.ts';
 import { kindExportLogs } from '../cluster/kind-cli.ts';
 import { createCluster, newClusterName, type Cluster, type NeedsInput } from '../cluster/lifecycle.ts';
@@ -17,6 +17,7 @@ import { startPullEnvironment, type PullEnvironment } from './environment.ts';
 import { auditEvidence } from './evidence.ts';
 import { instantiate, type InstancePod, type ScenarioInstance } from './instantiate.ts';
 import { kubeletLogLines } from './kubelet-log.ts';
+import { syncNodeAudienceRbac } from './node-audience.ts';
 import { namespaceManifests, podManifest, pullSecretManifests, serviceAccountManifests } from './manifests.ts';
 import { ensureSecretPulledImagesGate, failedScenario, notApplicableResult, ranPod, scenarioResult } from './pod-results.ts';
 import { awaitPodFate } from './pod-watch.ts';
@@ -201,10 +202,14 @@ export async function runAtClusterDepth(options: ClusterDepthOptions): Promise<V
           writeProviderBundle: async (dir) => {
             await buildProviderBundle({ outDir: dir, providerName: instances.map((i) => i.provider.name) });
           },
-          ...apiServerHooks({
-            trust: (t) => pullEnv.tokenService.trustIssuer({ issuer: t.issuer, jwks: { keys: t.jwks.keys as unknown as JWK[] } }),
-            grants: instances.flatMap((i) => (i.nodeAudienceGrant ? [i.nodeAudienceGrant] : [])),
-          }),
+          trustClusterIssuer: async (created) => {
+            const t = await fetchIssuerTrust(created.kubeconfigPath);
+            pullEnv.tokenService.trustIssuer({ issuer: t.issuer, jwks: { keys: t.jwks.keys as unknown as JWK[] } });
+          },
+          applyNodeAudienceRbac: async (created) => {
+            const { pruned } = await syncNodeAudienceRbac(created.kubeconfigPath, instances.flatMap((i) => (i.nodeAudienceGrant ? [i.nodeAudienceGrant] : [])));
+            if (pruned.length > 0) log(` ! removed node-audience RBAC no scenario grants now: ${pruned.join(', ')}`);
+          },
         },
         { ...(options.signal ? { signal: options.signal } : {}), log },
       );
