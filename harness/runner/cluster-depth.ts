@@ -19,7 +19,7 @@ import { instantiate, type InstancePod, type ScenarioInstance } from './instanti
 import { kubeletLogLines } from './kubelet-log.ts';
 import { syncNodeAudienceRbac } from './node-audience.ts';
 import { namespaceManifests, podManifest, pullSecretManifests, serviceAccountManifests } from './manifests.ts';
-import { ensureSecretPulledImagesGate, failedScenario, notApplicableResult, ranPod, scenarioResult } from './pod-results.ts';
+import { ensureSecretPulledImagesGate, failedScenario, notApplicableResult, reportedGates, ranPod, scenarioResult } from './pod-results.ts';
 import { awaitPodFate } from './pod-watch.ts';
 import { runLimited, runPods } from './schedule.ts';
 
@@ -167,6 +167,7 @@ export async function runAtClusterDepth(options: ClusterDepthOptions): Promise<V
   const applicable = options.scenarios.filter((s) => applicability(s, kubernetes.minor).applies);
   const results: ScenarioResult[] = [];
   let nodeImage = kubernetes.nodeImage;
+  let gates = reportedGates(kubernetes);
 
   for (const group of groupByCluster(applicable)) {
     const network = await ensureKindNetwork();
@@ -214,6 +215,7 @@ export async function runAtClusterDepth(options: ClusterDepthOptions): Promise<V
         { ...(options.signal ? { signal: options.signal } : {}), log },
       );
       nodeImage = cluster.config.nodes[0]?.image ?? nodeImage;
+      gates = reportedGates(kubernetes, cluster.config.featureGates);
       const kc = new KubeConfig();
       kc.loadFromFile(cluster.kubeconfigPath);
       const core = kc.makeApiClient(CoreV1Api);
@@ -246,7 +248,7 @@ export async function runAtClusterDepth(options: ClusterDepthOptions): Promise<V
   return {
     kubernetes: kubernetes.minor,
     depth: 'cluster',
-    environment: { nodeImage, featureGates: { KubeletServiceAccountTokenForCredentialProviders: true } },
+    environment: { nodeImage, featureGates: gates },
     scenarios: [...results, ...notApplicable],
   };
 }

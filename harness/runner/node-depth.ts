@@ -19,7 +19,7 @@ import { compare } from '../verdict/compare.ts';
 import { startPullEnvironment, type PullEnvironment } from './environment.ts';
 import { auditEvidence } from './evidence.ts';
 import { instantiate, type InstancePod, type ScenarioInstance } from './instantiate.ts';
-import { ensureSecretPulledImagesGate, failedScenario, notApplicableResult, pullVerdict, ranPod, scenarioResult, skipped } from './pod-results.ts';
+import { ensureSecretPulledImagesGate, failedScenario, reportedGates, notApplicableResult, pullVerdict, ranPod, scenarioResult, skipped } from './pod-results.ts';
 import { runLimited, runPods } from './schedule.ts';
 
 /**
@@ -122,7 +122,7 @@ export async function runAtNodeDepth(options: NodeDepthOptions): Promise<Version
   const applicable = options.scenarios.filter((s) => applicability(s, kubernetes.minor).applies);
   // Nothing to run on this version: report every scenario as not applicable without starting anything.
   if (applicable.length === 0) {
-    return { kubernetes: kubernetes.minor, depth: 'node', environment: { featureGates: {} }, scenarios: options.scenarios.map((s) => notApplicableResult(s, kubernetes, runId, '(no registry started)')) };
+    return { kubernetes: kubernetes.minor, depth: 'node', environment: { featureGates: reportedGates(kubernetes) }, scenarios: options.scenarios.map((s) => notApplicableResult(s, kubernetes, runId, '(no registry started)')) };
   }
   const nodeImage = await ensureStandinNodeImage({ ...(options.signal ? { signal: options.signal } : {}), log });
   const network = await ensureKindNetwork();
@@ -183,7 +183,7 @@ export async function runAtNodeDepth(options: NodeDepthOptions): Promise<Version
     return {
       kubernetes: kubernetes.minor,
       depth: 'node',
-      environment: { nodeImage, featureGates: { KubeletServiceAccountTokenForCredentialProviders: true } },
+      environment: { nodeImage, featureGates: reportedGates(kubernetes) },
       scenarios: [...results, ...notApplicable],
     };
   } finally {

@@ -15,7 +15,7 @@ import { startPullEnvironment, type PullEnvironment } from './environment.ts';
 import { auditEvidence } from './evidence.ts';
 import { instantiate, newRunId, type InstancePod, type ScenarioInstance } from './instantiate.ts';
 import { runLimited, runPods } from './schedule.ts';
-import { ensureSecretPulledImagesGate, failedScenario, notApplicableResult, pullVerdict, ranPod, scenarioResult, skipped } from './pod-results.ts';
+import { ensureSecretPulledImagesGate, failedScenario, reportedGates, notApplicableResult, pullVerdict, ranPod, scenarioResult, skipped } from './pod-results.ts';
 
 /**
  * Plugin depth (DESIGN.md decision 8c): no cluster. Each pod's pull goes through the kubelet-exact
@@ -108,7 +108,7 @@ export async function runAtPluginDepth(options: PluginDepthOptions): Promise<Ver
   const applicable = options.scenarios.filter((s) => applicability(s, kubernetes.minor).applies);
   // Nothing to run on this version: report every scenario as not applicable without starting anything.
   if (applicable.length === 0) {
-    return { kubernetes: kubernetes.minor, depth: 'plugin', environment: { featureGates: {} }, scenarios: options.scenarios.map((s) => notApplicableResult(s, kubernetes, runId, '127.0.0.1')) };
+    return { kubernetes: kubernetes.minor, depth: 'plugin', environment: { featureGates: reportedGates(kubernetes) }, scenarios: options.scenarios.map((s) => notApplicableResult(s, kubernetes, runId, '127.0.0.1')) };
   }
   const address = options.containerdAddress ?? defaultContainerdAddress();
   const work = await mkdtemp(join(tmpdir(), 'pullproof-plugin-depth-'));
@@ -152,7 +152,7 @@ export async function runAtPluginDepth(options: PluginDepthOptions): Promise<Ver
     return {
       kubernetes: kubernetes.minor,
       depth: 'plugin',
-      environment: { featureGates: { KubeletServiceAccountTokenForCredentialProviders: true }, pluginVersion: `pullproof bundle ${bundle.hash}` },
+      environment: { featureGates: reportedGates(kubernetes), pluginVersion: `pullproof bundle ${bundle.hash}` },
       scenarios: [...results, ...notApplicable],
     };
   } finally {

@@ -7,6 +7,15 @@ import { instantiate, type InstancePod, type ScenarioInstance } from './instanti
 
 /** Pod and scenario results shared by every depth. */
 
+/** The two gates a run's verdicts depend on, as the kubelet of this version has them (for reports). */
+export function reportedGates(kubernetes: KubernetesVersion, overrides: Readonly<Record<string, boolean>> = {}): Record<string, boolean> {
+  return {
+    KubeletServiceAccountTokenForCredentialProviders: true,
+    KubeletEnsureSecretPulledImages: kubernetes.gates.KubeletEnsureSecretPulledImages === 'beta',
+    ...overrides,
+  };
+}
+
 /** KEP-2535's gate as this version's kubelet has it unless a scenario sets it. */
 export function ensureSecretPulledImagesGate(scenario: Scenario, kubernetes: KubernetesVersion): boolean {
   return scenario.cluster?.featureGates?.KubeletEnsureSecretPulledImages ?? kubernetes.gates.KubeletEnsureSecretPulledImages === 'beta';

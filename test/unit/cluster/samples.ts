@@ -4,17 +4,17 @@ import type { CredentialProviderSpec } from '../../../harness/cluster/credential
 export const SAMPLE_PROVIDERS: readonly CredentialProviderSpec[] = [
   {
     name: 'pullproof-passthrough',
-    matchImages: ['pullproof-registry:5000/passthrough/*'],
+    matchImages: ['pullproof-registry:5000/passthrough/'],
     defaultCacheDuration: '0s',
     args: ['--mode=passthrough'],
     tokenAttributes: { serviceAccountTokenAudience: 'pullproof-registry', cacheType: 'Token', requireServiceAccount: true },
   },
   {
     name: 'pullproof-exchange',
-    matchImages: ['pullproof-registry:5000/exchange/*'],
+    matchImages: ['pullproof-registry:5000/exchange/'],
     defaultCacheDuration: '1m',
     args: ['--mode=exchange'],
-    env: [{ name: 'PULLPROOF_EXCHANGE_URL', value: 'http://172.18.0.1:7443/exchange' }],
+    env: [{ name: 'PULLPROOF_EXCHANGE_URL', value: 'http://172.18.0.1:7443' }],
     tokenAttributes: {
       serviceAccountTokenAudience: 'pullproof-exchange',
       cacheType: 'ServiceAccount',
