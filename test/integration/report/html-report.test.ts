@@ -41,11 +41,13 @@ describeWithChromium('HTML report in chromium', () => {
   let context: BrowserContext;
   let page: Page;
   let profile: string;
+  let reportDir: string | undefined;
   const requests: string[] = [];
   const results = withPod(singleRun(), '1.34', 'scoped-wrong-repo', (p) => ({ ...p, evidence: { ...p.evidence, kubeletLog: [...p.evidence.kubeletLog, `registry said: ${PROBE}`] } }));
 
   beforeAll(async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pullproof-report-'));
+    reportDir = mkdtempSync(join(tmpdir(), 'pullproof-report-'));
+    const dir = reportDir;
     const file = join(dir, 'report.html');
     writeFileSync(file, renderHtmlReport(results));
     profile = mkdtempSync(join(tmpdir(), 'pullproof-chromium-'));
@@ -63,6 +65,7 @@ describeWithChromium('HTML report in chromium', () => {
   afterAll(async () => {
     await context?.close();
     if (profile) rmSync(profile, { recursive: true, force: true });
+    if (reportDir) rmSync(reportDir, { recursive: true, force: true });
   });
 
   const section = (k8s: string, depth: string): string => `section.version[data-kubernetes="${k8s}"][data-depth="${depth}"]`;

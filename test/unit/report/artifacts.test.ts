@@ -1,7 +1,7 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { ArtifactsError, artifactsRoot, runArtifactPaths, writeRunArtifacts } from '../../../harness/report/artifacts.ts';
 import { readResults } from '../../../harness/results/results-file.ts';
 import { singleRun } from './recorded.ts';
@@ -9,6 +9,7 @@ import { singleRun } from './recorded.ts';
 describe('run artifacts layout', () => {
   it('writes <root>/<run-id>/ with results.json, junit.xml, report.html and audit.jsonl', async () => {
     const root = mkdtempSync(join(tmpdir(), 'pullproof-artifacts-'));
+    onTestFinished(() => rmSync(root, { recursive: true, force: true }));
     const audit = [
       { endpoint: 'token', outcome: 'granted', grantedScopes: ['repository:team-a/app:pull'] },
       { endpoint: 'exchange', outcome: 'denied', denyReason: 'role team-a-read does not name team-b/app' },

@@ -1,8 +1,8 @@
 import { execa } from 'execa';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { canonicalOrder } from '../../../harness/results/merge.ts';
 import { redactResults } from '../../../harness/results/redact.ts';
 import { parseResults } from '../../../harness/results/results-file.ts';
@@ -28,6 +28,7 @@ describe('pullproof matrix', () => {
 
   it('reads scenario names from scenario files and balances by a previous run', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pullproof-scenarios-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     for (const f of ['cached-image-reverify.ts', 'sa-token-passthrough.ts', 'node-audience-rbac.ts', 'annotation-scoped-exchange.ts', 'index.ts', 'notes.md']) writeFileSync(join(dir, f), '');
     const run = await pullproof(['matrix', '--k8s', '1.37', '--shards', '2', '--scenarios-dir', dir, '--history', join(RESULTS_FIXTURES, 'single-run.json')]);
     expect(run.stderr).toBe('');
@@ -54,6 +55,7 @@ describe('pullproof report merge', () => {
   function downloadedArtifacts(skip?: string): string {
     // The layout actions/download-artifact leaves: one folder per artifact, the run id inside.
     const dir = mkdtempSync(join(tmpdir(), 'pullproof-download-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     for (const file of shardFiles()) {
       if (file === skip) continue;
       const target = join(dir, `e2e-${file.replace(/\.json$/, '')}`, 'gh-7712345-1');
@@ -102,6 +104,7 @@ describe('pullproof report merge', () => {
 describe('pullproof report render', () => {
   it('writes the artifacts/<run-id>/ layout with --artifacts', async () => {
     const root = mkdtempSync(join(tmpdir(), 'pullproof-render-'));
+    onTestFinished(() => rmSync(root, { recursive: true, force: true }));
     const run = await pullproof(['report', 'render', join(RESULTS_FIXTURES, 'single-run.json'), '--artifacts', root]);
     expect(run.exitCode).toBe(0);
     for (const file of ['results.json', 'junit.xml', 'report.html']) expect(existsSync(join(root, 'gh-7712345-1', file)), file).toBe(true);

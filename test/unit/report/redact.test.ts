@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { REDACTED, redactResults, redactText } from '../../../harness/results/redact.ts';
 import { writeRunArtifacts } from '../../../harness/report/artifacts.ts';
 import { renderHtmlReport } from '../../../harness/report/html.ts';
@@ -84,6 +84,7 @@ describe('no output carries a secret from the recorded results', () => {
 
   it('the artifacts directory (results.json, junit.xml, report.html, audit.jsonl)', async () => {
     const root = mkdtempSync(join(tmpdir(), 'pullproof-artifacts-'));
+    onTestFinished(() => rmSync(root, { recursive: true, force: true }));
     const paths = await writeRunArtifacts(results, { root, audit: [{ endpoint: 'token', note: `Authorization: Bearer ${JWT}` }] });
     for (const file of readdirSync(paths.dir)) {
       const text = readFileSync(join(paths.dir, file), 'utf8');

@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { ResultsFileError, parseResults, readResults, serializeResults, writeResults } from '../../../harness/results/results-file.ts';
 import { RESULTS_FIXTURES, loadRecorded, shardFiles, singleRun } from './recorded.ts';
 
@@ -24,6 +24,7 @@ const mutate = (change: (data: Record<string, unknown>) => void): string => {
 describe('results.json', () => {
   it('round-trips a recorded run through a file unchanged', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pullproof-results-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const results = singleRun();
     await writeResults(results, join(dir, 'nested', 'results.json'));
     expect(await readResults(join(dir, 'nested', 'results.json'))).toEqual(results);
@@ -69,6 +70,7 @@ describe('results.json', () => {
 
   it('says when the file is not JSON at all, or cannot be read', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pullproof-results-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     writeFileSync(join(dir, 'results.json'), '{"schemaVersion": 1,');
     await expect(readResults(join(dir, 'results.json'))).rejects.toThrow(/results\.json: is not JSON/);
     await expect(readResults(join(dir, 'missing.json'))).rejects.toThrow(/missing\.json: cannot be read \(ENOENT/);

@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -170,6 +170,7 @@ describe('pullproof matrix output through the workflow', () => {
       writeFileSync(join(dir, `${name}.ts`), '');
     }
     const run = await execa(process.execPath, [join(ROOT, 'bin', 'pullproof.mjs'), 'matrix', '--shards', '2', '--scenarios-dir', dir]);
+    rmSync(dir, { recursive: true, force: true });
     matrix = fromJSONMatrix(run.stdout);
   });
 
