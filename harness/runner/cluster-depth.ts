@@ -19,7 +19,7 @@ import { instantiate, type InstancePod, type ScenarioInstance } from './instanti
 import { kubeletLogLines } from './kubelet-log.ts';
 import { syncNodeAudienceRbac } from './node-audience.ts';
 import { namespaceManifests, podManifest, pullSecretManifests, serviceAccountManifests } from './manifests.ts';
-import { ensureSecretPulledImagesGate, failedScenario, notApplicableResult, reportedGates, ranPod, scenarioResult } from './pod-results.ts';
+import { ensureSecretPulledImagesGate, failedScenario, notApplicableResult, reportedGates, ranPod, scenarioResult, serviceAccountOf } from './pod-results.ts';
 import { awaitPodFate } from './pod-watch.ts';
 import { runLimited, runPods } from './schedule.ts';
 
@@ -104,7 +104,7 @@ async function serviceAccountUid(core: CoreV1Api, namespace: string, name: strin
 async function runPodInCluster(pod: InstancePod, instance: ScenarioInstance, ctx: PodContext): Promise<PodResult> {
   const expectation = instance.scenario.expect[pod.name];
   if (!expectation) throw new Error(`scenario ${instance.scenario.name} has no expectation for pod ${pod.name}`);
-  const sa = instance.serviceAccounts.find((s) => s.namespace === pod.namespace && s.name === pod.serviceAccount);
+  const sa = serviceAccountOf(pod, instance);
   if (pod.recreateServiceAccountFirst) await recreateServiceAccount(ctx.core, pod.namespace, pod.serviceAccount, sa?.annotations ?? {});
   const uid = await serviceAccountUid(ctx.core, pod.namespace, pod.serviceAccount);
   const nodeName = pod.sameNodeAs ? ctx.nodes.get(`${pod.namespace}/${pod.sameNodeAs}`) : undefined;

@@ -19,7 +19,7 @@ import { compare } from '../verdict/compare.ts';
 import { startPullEnvironment, type PullEnvironment } from './environment.ts';
 import { auditEvidence } from './evidence.ts';
 import { instantiate, type InstancePod, type ScenarioInstance } from './instantiate.ts';
-import { ensureSecretPulledImagesGate, failedScenario, reportedGates, notApplicableResult, pullVerdict, ranPod, scenarioResult, skipped } from './pod-results.ts';
+import { ensureSecretPulledImagesGate, failedScenario, reportedGates, notApplicableResult, pullVerdict, ranPod, scenarioResult, skipped, serviceAccountOf } from './pod-results.ts';
 import { runLimited, runPods } from './schedule.ts';
 
 /**
@@ -78,7 +78,7 @@ async function runPodInNode(pod: InstancePod, instance: ScenarioInstance, ctx: N
   if (expectation.depth === 'cluster') return skipped(pod, instance, 'not-checked-at-depth', `checked at cluster depth only: ${expectation.why ?? ''}`);
   const saKey = `${pod.namespace}/${pod.serviceAccount}`;
   if (pod.recreateServiceAccountFirst || !ctx.uids.has(saKey)) ctx.uids.set(saKey, randomUUID());
-  const sa = instance.serviceAccounts.find((s) => s.namespace === pod.namespace && s.name === pod.serviceAccount);
+  const sa = serviceAccountOf(pod, instance);
   const started = Date.now();
   const trace: string[] = [];
 

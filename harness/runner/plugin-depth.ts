@@ -15,7 +15,7 @@ import { startPullEnvironment, type PullEnvironment } from './environment.ts';
 import { auditEvidence } from './evidence.ts';
 import { instantiate, newRunId, type InstancePod, type ScenarioInstance } from './instantiate.ts';
 import { runLimited, runPods } from './schedule.ts';
-import { ensureSecretPulledImagesGate, failedScenario, reportedGates, notApplicableResult, pullVerdict, ranPod, scenarioResult, skipped } from './pod-results.ts';
+import { ensureSecretPulledImagesGate, failedScenario, reportedGates, notApplicableResult, pullVerdict, ranPod, scenarioResult, skipped, serviceAccountOf } from './pod-results.ts';
 
 /**
  * Plugin depth (DESIGN.md decision 8c): no cluster. Each pod's pull goes through the kubelet-exact
@@ -59,7 +59,7 @@ async function runPod(
   const saKey = `${pod.namespace}/${pod.serviceAccount}`;
   // A recreated service account is a new identity: new UID (KEP-2535 records and cache keys use it).
   if (pod.recreateServiceAccountFirst || !context.uids.has(saKey)) context.uids.set(saKey, randomUUID());
-  const sa = instance.serviceAccounts.find((s) => s.namespace === pod.namespace && s.name === pod.serviceAccount);
+  const sa = serviceAccountOf(pod, instance);
   const started = Date.now();
   const result = await runConformance({
     config: context.files.configPath,

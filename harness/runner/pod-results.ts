@@ -21,20 +21,25 @@ export function ensureSecretPulledImagesGate(scenario: Scenario, kubernetes: Kub
   return scenario.cluster?.featureGates?.KubeletEnsureSecretPulledImages ?? kubernetes.gates.KubeletEnsureSecretPulledImages === 'beta';
 }
 
-export function skipped(pod: InstancePod, instance: ScenarioInstance, outcome: Outcome, note: string): PodResult {
-  const expectation = instance.scenario.expect[pod.name];
-  const sa = instance.serviceAccounts.find((s) => s.namespace === pod.namespace && s.name === pod.serviceAccount);
+/** The service account a pod of this instance runs as (absent for `default`). */
+export function serviceAccountOf(pod: InstancePod, instance: ScenarioInstance): ScenarioInstance['serviceAccounts'][number] | undefined {
+  return instance.serviceAccounts.find((s) => s.namespace === pod.namespace && s.name === pod.serviceAccount);
+}
+
+/** What every pod result says about the pod itself, whether or not it ran. */
+function podFacts(pod: InstancePod, instance: ScenarioInstance): Pick<PodResult, 'pod' | 'namespace' | 'serviceAccount' | 'image' | 'expected' | 'annotations'> {
   return {
     pod: pod.name,
     namespace: pod.namespace,
     serviceAccount: pod.serviceAccount,
     image: pod.imageRef,
-    expected: toModelExpectation(expectation?.fate ?? 'pulled'),
-    outcome,
-    note,
-    evidence: { events: [], kubeletLog: [], audit: [], trace: [] },
-    annotations: sa?.annotations ?? {},
+    expected: toModelExpectation(instance.scenario.expect[pod.name]?.fate ?? 'pulled'),
+    annotations: serviceAccountOf(pod, instance)?.annotations ?? {},
   };
+}
+
+export function skipped(pod: InstancePod, instance: ScenarioInstance, outcome: Outcome, note: string): PodResult {
+  return { ...podFacts(pod, instance), outcome, note, evidence: { events: [], kubeletLog: [], audit: [], trace: [] } };
 }
 
 export function toModelExpectation(fate: Scenario['expect'][string]['fate']): PodResult['expected'] {
@@ -77,22 +82,15 @@ export function requireEvidence(comparison: Comparison, evidence: Evidence, patt
 
 /** The result of a pod that ran: what was expected, what happened, how they compare, and why. */
 export function ranPod(pod: InstancePod, instance: ScenarioInstance, run: { verdict: Verdict; comparison: Comparison; evidence: Evidence; started: number }): PodResult {
-  const expectation = instance.scenario.expect[pod.name];
-  const comparison = requireEvidence(run.comparison, run.evidence, expectation?.evidence);
-  const sa = instance.serviceAccounts.find((s) => s.namespace === pod.namespace && s.name === pod.serviceAccount);
+  const comparison = requireEvidence(run.comparison, run.evidence, instance.scenario.expect[pod.name]?.evidence);
   return {
-    pod: pod.name,
-    namespace: pod.namespace,
-    serviceAccount: pod.serviceAccount,
-    image: pod.imageRef,
-    expected: toModelExpectation(expectation?.fate ?? 'pulled'),
+    ...podFacts(pod, instance),
     verdict: run.verdict,
     outcome: comparison.outcome,
     ...(comparison.note ? { note: comparison.note } : {}),
     evidence: run.evidence,
     startedAt: new Date(run.started).toISOString(),
     durationMs: Date.now() - run.started,
-    annotations: sa?.annotations ?? {},
   };
 }
 

@@ -1,66 +1,29 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyObjects, fetchIssuerTrust } from '../../../harness/cluster/kube-api.ts';
 import { nodeAudienceRbac } from '../../../harness/cluster/node-audience-rbac.ts';
+import { RBAC_DISCOVERY, startFakeApiServer, type FakeApiServer } from '../../support/fake-api-server.ts';
 
-// A stand-in API server on loopback: the two lifecycle steps that talk to Kubernetes, checked for
-// the requests they make (real clusters only exist in `make e2e`).
-interface Seen { method: string; url: string; contentType: string; body: string }
-const seen: Seen[] = [];
-let server: Server;
-let dir: string;
+// The two lifecycle steps that talk to Kubernetes, checked for the requests they make against a
+// loopback stand-in API server (real clusters only exist in `make e2e`).
+let api: FakeApiServer;
 let kubeconfig: string;
+let seen: FakeApiServer['seen'];
 let jwksKeys: unknown[] = [{ kty: 'RSA', kid: 'k1', n: 'AQAB', e: 'AQAB', alg: 'RS256', use: 'sig' }];
 
-async function body(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString();
-}
-
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    void body(req).then((b) => {
-      seen.push({ method: req.method ?? '', url: req.url ?? '', contentType: req.headers['content-type'] ?? '', body: b });
-      res.setHeader('content-type', 'application/json');
-      if (req.url === '/.well-known/openid-configuration') {
-        res.end(JSON.stringify({ issuer: 'https://kubernetes.default.svc.cluster.local', jwks_uri: 'https://172.18.0.3:6443/openid/v1/jwks' }));
-      } else if (req.url === '/openid/v1/jwks') {
-        res.end(JSON.stringify({ keys: jwksKeys }));
-      } else if (req.url === '/apis/rbac.authorization.k8s.io/v1') {
-        // Discovery: KubernetesObjectApi maps kind → resource through it.
-        res.end(JSON.stringify({ kind: 'APIResourceList', groupVersion: 'rbac.authorization.k8s.io/v1', resources: [
-          { name: 'clusterroles', namespaced: false, kind: 'ClusterRole', verbs: ['patch'] },
-          { name: 'clusterrolebindings', namespaced: false, kind: 'ClusterRoleBinding', verbs: ['patch'] },
-        ] }));
-      } else if (req.method === 'PATCH') {
-        res.end(b);
-      } else {
-        res.statusCode = 404;
-        res.end('{}');
-      }
-    });
+  api = await startFakeApiServer((req) => {
+    if (req.url === '/.well-known/openid-configuration') return { issuer: 'https://kubernetes.default.svc.cluster.local', jwks_uri: 'https://172.18.0.3:6443/openid/v1/jwks' };
+    if (req.url === '/openid/v1/jwks') return { keys: jwksKeys };
+    if (req.url === '/apis/rbac.authorization.k8s.io/v1') return RBAC_DISCOVERY;
+    if (req.method === 'PATCH') return req.body;
+    return undefined;
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  dir = await mkdtemp(join(tmpdir(), 'pullproof-kubeapi-'));
-  kubeconfig = join(dir, 'kubeconfig');
-  await writeFile(kubeconfig, `apiVersion: v1
-kind: Config
-clusters: [{ name: fake, cluster: { server: "http://127.0.0.1:${port}", insecure-skip-tls-verify: true } }]
-users: [{ name: fake, user: { token: fake-token } }]
-contexts: [{ name: fake, context: { cluster: fake, user: fake } }]
-current-context: fake
-`);
+  kubeconfig = api.kubeconfig;
+  seen = api.seen;
 });
 
 afterAll(async () => {
-  await new Promise<void>((r) => server.close(() => r()));
-  await rm(dir, { recursive: true, force: true });
+  await api.close();
 });
 
 describe('API-server steps of the lifecycle', () => {
