@@ -1,12 +1,10 @@
-import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { abortOnInterrupt } from '../../cluster/interrupt.ts';
 import { DEFAULT_MINOR, kubernetesVersion, withNodeImage } from '../../cluster/versions.ts';
-import { ARTIFACTS_OPTION, artifactsRoot, runArtifactPaths, writeRunArtifacts } from '../../report/artifacts.ts';
+import { ARTIFACTS_OPTION } from '../../report/artifacts.ts';
 import { renderTerminalTable } from '../../report/terminal-table.ts';
-import { runFailed, type Depth } from '../../results/model.ts';
 import { newRunId } from '../../runner/instantiate.ts';
-import { runSuite, selectScenarios } from '../../runner/suite.ts';
+import { selectScenarios } from '../../runner/suite.ts';
+import { logLine, parseDepth, runSuiteFromCli } from '../suite-run.ts';
 import { BUILT_IN_SCENARIOS } from '../../../scenarios/index.ts';
 
 interface RunOptions {
@@ -43,40 +41,29 @@ export function registerRun(program: Command): void {
     .option('--node-image <ref>', 'kindest/node image to use instead of the pinned one, e.g. one restored with docker load (default: $PULLPROOF_NODE_IMAGE; one --k8s only)')
     .option(...ARTIFACTS_OPTION)
     .action(async (options: RunOptions) => {
-      if (!['cluster', 'node', 'plugin'].includes(options.depth)) throw new Error(`--depth ${options.depth}: use cluster, node or plugin`);
+      const depth = parseDepth(options.depth);
       const nodeImage = options.nodeImage ?? process.env.PULLPROOF_NODE_IMAGE;
       const minors = list(options.k8s);
       if (nodeImage && minors.length > 1) throw new Error(`--node-image ${nodeImage} names one image but --k8s lists ${minors.length} versions: run one version at a time`);
       const versions = minors.map((minor) => withNodeImage(kubernetesVersion(minor), nodeImage));
       const scenarios = selectScenarios(BUILT_IN_SCENARIOS, options.scenario?.length ? options.scenario.flatMap(list) : list(process.env.PULLPROOF_SCENARIOS));
       const runId = process.env.PULLPROOF_RUN_ID || newRunId();
-      const root = artifactsRoot(options.artifacts);
-      const paths = runArtifactPaths(root, runId);
       const shard = shardFromEnv(process.env.PULLPROOF_SHARD);
-      const interrupt = abortOnInterrupt();
-      const log = (line: string): void => void process.stderr.write(`${line}\n`);
-      log(`pullproof run ${runId}: ${scenarios.length} scenario(s) at ${options.depth} depth on Kubernetes ${versions.map((v) => v.minor).join(', ')}`);
-      try {
-        const results = await runSuite({
-          depth: options.depth as Depth,
+      logLine(`pullproof run ${runId}: ${scenarios.length} scenario(s) at ${depth} depth on Kubernetes ${versions.map((v) => v.minor).join(', ')}`);
+      await runSuiteFromCli(
+        {
+          depth,
           versions,
           scenarios,
           runId,
-          artifactsDir: resolve(paths.dir),
           parallel: Number(options.parallel) || 4,
           podTimeoutMs: (Number(options.podTimeout) || 180) * 1000,
           ...(options.reuse ? { reuse: true } : {}),
           ...(options.keep ? { keep: true } : {}),
           ...(shard ? { shard } : {}),
-          signal: interrupt.signal,
-          log,
-        });
-        const written = await writeRunArtifacts(results, { root });
-        process.stdout.write(renderTerminalTable(results, { color: process.stdout.isTTY }));
-        log(`artifacts: ${written.dir} (results.json, junit.xml, report.html)`);
-        process.exitCode = runFailed(results) ? 1 : 0;
-      } finally {
-        interrupt.dispose();
-      }
+        },
+        options.artifacts,
+        (results) => renderTerminalTable(results, { color: process.stdout.isTTY }),
+      );
     });
 }

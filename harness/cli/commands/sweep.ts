@@ -1,12 +1,10 @@
-import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { abortOnInterrupt } from '../../cluster/interrupt.ts';
 import { SUPPORTED_MINORS, kubernetesVersion } from '../../cluster/versions.ts';
-import { ARTIFACTS_OPTION, artifactsRoot, runArtifactPaths, writeRunArtifacts } from '../../report/artifacts.ts';
+import { ARTIFACTS_OPTION } from '../../report/artifacts.ts';
 import { renderSweepTable } from '../../report/sweep-table.ts';
-import { runFailed, type Depth } from '../../results/model.ts';
 import { newRunId } from '../../runner/instantiate.ts';
-import { runSuite, selectScenarios } from '../../runner/suite.ts';
+import { selectScenarios } from '../../runner/suite.ts';
+import { parseDepth, runSuiteFromCli } from '../suite-run.ts';
 import { BUILT_IN_SCENARIOS } from '../../../scenarios/index.ts';
 
 interface SweepOptions {
@@ -25,27 +23,9 @@ export function registerSweep(program: Command): void {
     .option('--depth <depth>', 'cluster, node or plugin', 'cluster')
     .option(...ARTIFACTS_OPTION)
     .action(async (options: SweepOptions) => {
-      if (!['cluster', 'node', 'plugin'].includes(options.depth)) throw new Error(`--depth ${options.depth}: use cluster, node or plugin`);
+      const depth = parseDepth(options.depth);
       const scenarios = selectScenarios(BUILT_IN_SCENARIOS, [options.scenario]);
       const versions = options.k8s.split(',').map((v) => v.trim()).filter(Boolean).map(kubernetesVersion);
-      const runId = newRunId();
-      const root = artifactsRoot(options.artifacts);
-      const interrupt = abortOnInterrupt();
-      try {
-        const results = await runSuite({
-          depth: options.depth as Depth,
-          versions,
-          scenarios,
-          runId,
-          artifactsDir: resolve(runArtifactPaths(root, runId).dir),
-          signal: interrupt.signal,
-          log: (line) => void process.stderr.write(`${line}\n`),
-        });
-        await writeRunArtifacts(results, { root });
-        process.stdout.write(renderSweepTable(results, options.scenario));
-        process.exitCode = runFailed(results) ? 1 : 0;
-      } finally {
-        interrupt.dispose();
-      }
+      await runSuiteFromCli({ depth, versions, scenarios, runId: newRunId() }, options.artifacts, (results) => renderSweepTable(results, options.scenario));
     });
 }
