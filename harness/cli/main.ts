@@ -6,6 +6,12 @@ import { registerReport } from './commands/report.ts';
 import { registerConformance } from './commands/conformance.ts';
 import { registerSweep } from './commands/sweep.ts';
 
+// testcontainers' Ryuk reaper would pull its image from Docker Hub at the first container start.
+// pullproof removes everything it creates itself (normal end, failure and Ctrl-C are tested), so it
+// decides this for the user instead of requiring TESTCONTAINERS_RYUK_DISABLED in their shell; an
+// explicit setting still wins. Read by testcontainers when it starts its first container.
+process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
+
 // Each command lives in commands/<name>.ts and registers itself; this file only assembles them.
 const program = new Command('pullproof')
   .description('Proves which pods can pull which private images under which service accounts (KEP-4412, KEP-2535).')

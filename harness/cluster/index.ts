@@ -19,7 +19,7 @@ export type { Interrupt } from './interrupt.ts';
 export { ensureKindNetwork, removeKindNetworkIfOurs, kindNetworkGateway, KIND_NETWORK, CREATED_BY_LABEL } from './kind-network.ts';
 export type { KindNetwork } from './kind-network.ts';
 export { kindCreate, kindDelete, kindClusters, clusterContainers, kindExportLogs, kindKubeconfig, kindVersion, readNodeFile } from './kind-cli.ts';
-export { ensureStandinNodeImage, standinImageRef, STANDIN_RECIPE_DIR, HOST_APT_SOURCES } from './standin-image.ts';
+export { ensureStandinNodeImage, standinBaseImageRef, isStandinImage, STANDIN_RECIPE_DIR, STANDIN_LABEL, HOST_APT_SOURCES } from './standin-image.ts';
 export { bundleNodeRunner, installNodeRunner, runConformanceInNode } from './node-runner.ts';
 export type { InNodeRun } from './node-runner.ts';
 export { ClusterConfigError, ClusterStepError, ClusterAbortedError, NodeImageMissingError, HostCommandError, KindVersionError } from './errors.ts';

@@ -1,17 +1,32 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { chmod, copyFile, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { build } from 'esbuild';
 import { execa } from 'execa';
 import { imageExists, recipeHash } from '../../registry/container/local-image.ts';
 import { HostCommandError } from './errors.ts';
 
 /**
- * Builds the stand-in kind node image (fixtures/standin-node) from Debian packages: mmdebstrap
- * makes a rootfs tarball with the overlay synced in, `docker import` turns it into an image. The tag
- * is the hash of the recipe directory, so an unchanged recipe is never rebuilt.
+ * The stand-in kind node image, in two layers so that editing the stand-in's TypeScript costs a
+ * few seconds, not a Debian bootstrap:
+ *   base  `pullproof/standin-node-base:<recipe hash>`: fixtures/standin-node → mmdebstrap (host apt
+ *         sources) → `docker import` (~40 s, once per recipe);
+ *   final `pullproof/standin-node:<hash>`: base + fixtures/standin-node-layer (kubeadm, kubectl) +
+ *         the stand-in API server and kubelet (standin/main.ts, one esbuild file) + the Node runtime
+ *         running this process, committed with `docker create` / `docker cp` / `docker commit`.
+ * The final image carries the label `org.pullproof.standin`, by which the runner tells a stand-in
+ * cluster (node depth) from a real one.
  */
 
 export const STANDIN_RECIPE_DIR = new URL('../../fixtures/standin-node/', import.meta.url).pathname;
+export const STANDIN_LAYER_DIR = new URL('../../fixtures/standin-node-layer/', import.meta.url).pathname;
+const STANDIN_ENTRY = new URL('../../standin/main.ts', import.meta.url).pathname;
+export const STANDIN_REPOSITORY = 'pullproof/standin-node';
+/** Present (value: the layer hash) on every stand-in node image and absent from kindest/node. */
+export const STANDIN_LABEL = 'org.pullproof.standin';
+/** Where the layer puts the runtime and the bundle inside the node (fixtures/standin-node-layer/usr/local/bin/standin). */
+const IN_NODE_DIR = 'opt/pullproof-standin';
 
 /** The host's own apt sources: mmdebstrap pastes them into the chroot, so no mirror is named here. */
 export const HOST_APT_SOURCES = '/etc/apt/sources.list.d/debian.sources';
@@ -22,13 +37,15 @@ interface StandinRecipe {
   readonly variant: string;
   readonly include: readonly string[];
   readonly dpkgExclude: readonly string[];
-  readonly check: string;
+  readonly check: readonly string[];
   readonly import: { readonly entrypoint: readonly string[]; readonly stopSignal: string; readonly env: Readonly<Record<string, string>> };
 }
 
 export interface StandinImageOptions {
   readonly recipeDir?: string;
   readonly aptSources?: string;
+  /** Node runtime copied into the image (default: the one running this process, Node >= 22). */
+  readonly nodeBinary?: string;
   readonly signal?: AbortSignal;
   readonly log?: (line: string) => void;
 }
@@ -37,19 +54,28 @@ async function readRecipe(dir: string): Promise<StandinRecipe> {
   return JSON.parse(await readFile(join(dir, 'recipe.json'), 'utf8')) as StandinRecipe;
 }
 
-export async function standinImageRef(recipeDir = STANDIN_RECIPE_DIR): Promise<string> {
+export async function standinBaseImageRef(recipeDir = STANDIN_RECIPE_DIR): Promise<string> {
   const recipe = await readRecipe(recipeDir);
   return `${recipe.repository}:${await recipeHash({ dir: recipeDir, repository: recipe.repository })}`;
 }
 
-/** Returns `pullproof/standin-node:<recipe hash>`, building it first (~40 s) when it is absent. */
-export async function ensureStandinNodeImage(options: StandinImageOptions = {}): Promise<string> {
-  const dir = options.recipeDir ?? STANDIN_RECIPE_DIR;
-  const ref = await standinImageRef(dir);
+/** The stand-in's API server, kubelet and kubectl as one ESM file for the node's Node runtime. */
+export async function bundleStandin(): Promise<string> {
+  const result = await build({
+    entryPoints: [STANDIN_ENTRY], bundle: true, platform: 'node', format: 'esm', target: 'node22', write: false, legalComments: 'none',
+    // Bundled CommonJS dependencies (client-node's) call require(); give the ESM bundle one.
+    banner: { js: "import { createRequire as __standinRequire } from 'node:module'; const require = __standinRequire(import.meta.url);" },
+  });
+  const file = result.outputFiles[0];
+  if (!file) throw new Error(`esbuild produced no output for ${STANDIN_ENTRY}`);
+  return file.text;
+}
+
+export async function ensureStandinBaseImage(dir: string, sources: string, options: StandinImageOptions): Promise<string> {
+  const ref = await standinBaseImageRef(dir);
   if (await imageExists(ref)) return ref;
   const recipe = await readRecipe(dir);
-  const sources = options.aptSources ?? HOST_APT_SOURCES;
-  options.log?.(`building stand-in node image ${ref} (mmdebstrap ${recipe.suite} + docker import)`);
+  options.log?.(`building stand-in node base image ${ref} (mmdebstrap ${recipe.suite} + docker import)`);
   const work = await mkdtemp(join(tmpdir(), 'pullproof-standin-'));
   try {
     const rootfs = join(work, 'rootfs.tar');
@@ -58,7 +84,7 @@ export async function ensureStandinNodeImage(options: StandinImageOptions = {}):
       `--include=${recipe.include.join(',')}`,
       ...recipe.dpkgExclude.map((p) => `--dpkgopt=path-exclude=${p}`),
       `--customize-hook=sync-in ${join(dir, 'overlay')} /`,
-      `--customize-hook=chroot "$1" ${recipe.check}`,
+      ...recipe.check.map((command) => `--customize-hook=chroot "$1" ${command}`),
       recipe.suite, rootfs, sources,
     ], { reject: false, all: true, cancelSignal: options.signal });
     if (mm.exitCode !== 0) {
@@ -79,4 +105,61 @@ export async function ensureStandinNodeImage(options: StandinImageOptions = {}):
     await rm(work, { recursive: true, force: true });
   }
   return ref;
+}
+
+async function layerHash(base: string, bundle: string, nodeBinary: string): Promise<string> {
+  const node = await execa(nodeBinary, ['--version'], { reject: false });
+  const layerFiles = await recipeHash({ dir: STANDIN_LAYER_DIR, repository: STANDIN_REPOSITORY });
+  return createHash('sha256').update(`${base}\0${layerFiles}\0${node.stdout}\0`).update(bundle).digest('hex').slice(0, 16);
+}
+
+/** base + layer files + bundle + Node, committed as the final image (a few seconds). */
+async function commitLayer(base: string, ref: string, layerHashValue: string, bundle: string, nodeBinary: string, recipe: StandinRecipe, signal?: AbortSignal): Promise<void> {
+  const work = await mkdtemp(join(tmpdir(), 'pullproof-standin-layer-'));
+  let container: string | undefined;
+  try {
+    const root = join(work, 'root');
+    await cp(STANDIN_LAYER_DIR, root, { recursive: true });
+    await mkdir(join(root, IN_NODE_DIR), { recursive: true });
+    await writeFile(join(root, IN_NODE_DIR, 'standin.mjs'), bundle);
+    await copyFile(nodeBinary, join(root, IN_NODE_DIR, 'node'));
+    await chmod(join(root, IN_NODE_DIR, 'node'), 0o755);
+    const created = await execa('docker', ['create', base], { reject: false, all: true, cancelSignal: signal });
+    if (created.exitCode !== 0) throw new HostCommandError(`docker create ${base}`, created.exitCode, created.all, 'is the Docker engine running?');
+    container = created.stdout.trim();
+    const copied = await execa('docker', ['cp', `${root}/.`, `${container}:/`], { reject: false, all: true, cancelSignal: signal });
+    if (copied.exitCode !== 0) throw new HostCommandError(`docker cp into ${container}`, copied.exitCode, copied.all, `copying the stand-in layer into ${base} failed`);
+    // docker commit keeps the base's config; ENTRYPOINT is restated because `docker create` may not carry it over on every engine.
+    const committed = await execa('docker', ['commit',
+      '--change', `ENTRYPOINT ${JSON.stringify(recipe.import.entrypoint)}`,
+      '--change', `LABEL ${STANDIN_LABEL}=${layerHashValue}`,
+      container, ref], { reject: false, all: true, cancelSignal: signal });
+    if (committed.exitCode !== 0) throw new HostCommandError(`docker commit ${container} ${ref}`, committed.exitCode, committed.all, 'committing the stand-in node image failed');
+  } finally {
+    if (container) await execa('docker', ['rm', '-f', container], { reject: false });
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Returns `pullproof/standin-node:<hash>`, building what is missing: the base (~40 s, once per
+ * recipe) and the layer (a few seconds, whenever the stand-in's code or the Node runtime changes).
+ */
+export async function ensureStandinNodeImage(options: StandinImageOptions = {}): Promise<string> {
+  const dir = options.recipeDir ?? STANDIN_RECIPE_DIR;
+  const base = await ensureStandinBaseImage(dir, options.aptSources ?? HOST_APT_SOURCES, options);
+  const bundle = await bundleStandin();
+  const nodeBinary = options.nodeBinary ?? process.execPath;
+  const hash = await layerHash(base, bundle, nodeBinary);
+  const ref = `${STANDIN_REPOSITORY}:${hash}`;
+  if (await imageExists(ref)) return ref;
+  options.log?.(`building stand-in node image ${ref} (${base} + stand-in API server and kubelet)`);
+  await commitLayer(base, ref, hash, bundle, nodeBinary, await readRecipe(dir), options.signal);
+  return ref;
+}
+
+/** Whether a node image is a stand-in (its label), so a run reports node depth, not cluster depth. */
+export async function isStandinImage(ref: string): Promise<boolean> {
+  const r = await execa('docker', ['image', 'inspect', '--format', `{{ index .Config.Labels "${STANDIN_LABEL}" }}`, ref], { reject: false });
+  return r.exitCode === 0 && r.stdout.trim() !== '' && r.stdout.trim() !== '<no value>';
 }

@@ -20,7 +20,12 @@ export interface KubernetesVersion {
   readonly nodeImage: string;
   /** kind release whose notes publish `nodeImage`; kind supports an image best with its own release. */
   readonly builtForKind: string;
-  /** Oldest kind that renders this minor's kubeadm API correctly. */
+  /**
+   * Oldest kind that configures this minor's node correctly. v0.32.0 for every minor: kind v0.31.0
+   * merges every containerdConfigPatch whatever the node's config version (pkg/internal/patch/toml.go
+   * at v0.31.0), so our version-3 patch would corrupt the version-2 config of 1.33–1.35 nodes; the
+   * version-aware skip arrived in v0.32.0. v0.32+ also renders v1beta4 for 1.36+.
+   */
   readonly minKind: string;
   readonly kubeadmApi: 'kubeadm.k8s.io/v1beta3' | 'kubeadm.k8s.io/v1beta4';
   readonly gates: {
@@ -38,7 +43,7 @@ export const KUBERNETES_VERSIONS: Readonly<Record<KubernetesMinor, KubernetesVer
     minor: '1.33',
     nodeImage: 'kindest/node:v1.33.7@sha256:d26ef333bdb2cbe9862a0f7c3803ecc7b4303d8cea8e814b481b09949d353040',
     builtForKind: 'v0.31.0',
-    minKind: 'v0.31.0',
+    minKind: 'v0.32.0',
     kubeadmApi: 'kubeadm.k8s.io/v1beta3',
     gates: { KubeletServiceAccountTokenForCredentialProviders: 'alpha', KubeletEnsureSecretPulledImages: 'alpha' },
     cacheTypeRequired: false,
@@ -47,7 +52,7 @@ export const KUBERNETES_VERSIONS: Readonly<Record<KubernetesMinor, KubernetesVer
     minor: '1.34',
     nodeImage: 'kindest/node:v1.34.8@sha256:02722c2dedddcfc00febf5d27fbeb9b7b2c14294c82109ff4a85d89ac9ba3256',
     builtForKind: 'v0.32.0',
-    minKind: 'v0.31.0',
+    minKind: 'v0.32.0',
     kubeadmApi: 'kubeadm.k8s.io/v1beta3',
     gates: { KubeletServiceAccountTokenForCredentialProviders: 'beta', KubeletEnsureSecretPulledImages: 'alpha' },
     cacheTypeRequired: true,
@@ -56,7 +61,7 @@ export const KUBERNETES_VERSIONS: Readonly<Record<KubernetesMinor, KubernetesVer
     minor: '1.35',
     nodeImage: 'kindest/node:v1.35.8@sha256:07b2536e30b803ed61d1677a79df6115f798ce64c80f9e22f6ed45afd09323c0',
     builtForKind: 'v0.33.0',
-    minKind: 'v0.31.0',
+    minKind: 'v0.32.0',
     kubeadmApi: 'kubeadm.k8s.io/v1beta3',
     gates: { KubeletServiceAccountTokenForCredentialProviders: 'beta', KubeletEnsureSecretPulledImages: 'beta' },
     cacheTypeRequired: true,

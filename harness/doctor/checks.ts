@@ -142,13 +142,13 @@ export function checkNodeImage(
   }
   if (inspect.exitCode === 0) return { id: 'node-image', title, status: 'pass', summary: `${image} is present locally` };
   if (registryProbe?.exitCode === 0) {
-    return { id: 'node-image', title, status: 'pass', summary: `${image} is not present; kind will pull it (registry reachable from the Docker engine)` };
+    return { id: 'node-image', title, status: 'pass', summary: `${image} is not present; kind will pull it (the registry serves its manifest)` };
   }
   return {
     id: 'node-image',
     title,
     status: 'fail',
-    summary: `${image} is not present and the registry is unreachable from the Docker engine${registryProbe ? ` (${firstLine(registryProbe)})` : ''}`,
+    summary: `${image} is not present and the registry did not serve its manifest${registryProbe ? ` (${firstLine(registryProbe)})` : ''}`,
     remedy: `on a machine with registry access: docker pull ${image} && docker save -o node.tar ${image.split('@')[0] ?? image}; here: docker load -i node.tar, then pass --node-image ${image.split('@')[0] ?? image} (a loaded image has no registry digest) or NODE_IMAGE=… make e2e`,
   };
 }

@@ -16,7 +16,7 @@ export interface MachineFacts {
   readonly kindVersion: CommandOutcome;
   readonly kubectlVersion: CommandOutcome;
   readonly nodeImageInspect: CommandOutcome;
-  /** `docker search` through the daemon: the daemon's own route to Docker Hub (proxies included). */
+  /** `docker manifest inspect <pinned image>`: the registry answers for the exact manifest a pull would fetch. */
   readonly registryProbe: CommandOutcome | undefined;
   readonly kindNetworkInspect: CommandOutcome;
   /** Free bytes on the filesystem holding Docker's data root; undefined when unknown. */

@@ -8,6 +8,11 @@ import type { KubernetesVersion } from '../cluster/versions.ts';
 const PROBE_TIMEOUT_MS = 15_000;
 
 /** Runs a command and records what happened; never throws (a missing tool is a fact, not an error). */
+/** `docker manifest inspect <image>`: asks the registry for exactly the manifest a pull would fetch. */
+export function registryProbeArgs(image: string): string[] {
+  return ['manifest', 'inspect', image];
+}
+
 export async function outcomeOf(file: string, args: readonly string[], timeout = PROBE_TIMEOUT_MS): Promise<CommandOutcome> {
   try {
     const result = await execa(file, args, { reject: false, timeout, stdin: 'ignore' });
@@ -41,11 +46,11 @@ export async function gatherFacts(kubernetes: KubernetesVersion): Promise<Machin
     outcomeOf('docker', ['inspect', '--type=image', kubernetes.nodeImage]),
     outcomeOf('docker', ['network', 'inspect', 'kind']),
   ]);
-  // `docker search` is answered by the daemon, over the daemon's own network path and proxy
-  // settings: the same path kind's pull will take. It downloads nothing.
+  // The pinned manifest itself, from the registry's distribution API (the request a pull starts
+  // with): not Docker Hub's search API, whose outages say nothing about pulls. Downloads no layers.
   const registryProbe =
     nodeImageInspect.exitCode !== 0 && dockerVersion.exitCode === 0
-      ? await outcomeOf('docker', ['search', '--limit', '1', kubernetes.nodeImage.split(':')[0] ?? 'kindest/node'])
+      ? await outcomeOf('docker', registryProbeArgs(kubernetes.nodeImage))
       : undefined;
   const dataRoot = parseDockerInfo(dockerInfo.stdout)?.dockerRootDir;
   return {

@@ -1,4 +1,6 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { execa } from 'execa';
@@ -8,6 +10,7 @@ import { fetchIssuerTrust } from '../cluster/kube-api.ts';
 import { ensureKindNetwork, removeKindNetworkIfOurs } from '../cluster/kind-network.ts';
 import { kindExportLogs } from '../cluster/kind-cli.ts';
 import { createCluster, newClusterName, type Cluster, type NeedsInput } from '../cluster/lifecycle.ts';
+import { isStandinImage } from '../cluster/standin-image.ts';
 import type { KubernetesVersion } from '../cluster/versions.ts';
 import type { PodResult, ScenarioResult, VersionResult } from '../results/model.ts';
 import { applicability } from '../scenario/define.ts';
@@ -16,18 +19,27 @@ import { compare } from '../verdict/compare.ts';
 import { startPullEnvironment, type PullEnvironment } from './environment.ts';
 import { auditEvidence } from './evidence.ts';
 import { instantiate, type InstancePod, type ScenarioInstance } from './instantiate.ts';
-import { kubeletLogLines } from './kubelet-log.ts';
+import { kubeletLogLines, kubeletLogNeedles } from './kubelet-log.ts';
 import { syncNodeAudienceRbac } from './node-audience.ts';
 import { namespaceManifests, podManifest, pullSecretManifests, serviceAccountManifests } from './manifests.ts';
-import { ensureSecretPulledImagesGate, failedScenario, notApplicableResult, reportedGates, ranPod, scenarioResult, serviceAccountOf } from './pod-results.ts';
+import { ensureSecretPulledImagesGate, failedScenario, notApplicableResult, reportedGates, ranPod, scenarioResult, serviceAccountOf, skipped } from './pod-results.ts';
 import { awaitPodFate } from './pod-watch.ts';
 import { runLimited, runPods } from './schedule.ts';
 
 /**
- * Cluster depth (DESIGN.md decision 8a): real kind clusters with kindest/node, real kubelet and API
- * server. Scenarios are grouped by the cluster configuration they need (one cluster per group);
- * the scenarios of a group run in parallel, each in its own namespaces.
+ * The cluster runner (DESIGN.md decision 8): kind clusters, manifests, RBAC sync, token-service
+ * trust, pod watch, verdicts, evidence, artifacts and cleanup. Scenarios are grouped by the cluster
+ * configuration they need (one cluster per group); the scenarios of a group run in parallel, each
+ * in its own namespaces.
+ *
+ * The node image decides the depth, nothing else: kindest/node (real kubelet and API server) is
+ * cluster depth; a stand-in node image (label org.pullproof.standin: stand-in API server and
+ * kubelet, harness/cluster/standin-image.ts) is node depth, where expectations only a real kubelet
+ * or API server can check are reported as not checked and their pods are not created.
  */
+
+/** What the node image makes of a cluster run: kindest/node → cluster, stand-in → node. */
+export type ClusterRunDepth = 'cluster' | 'node';
 
 export interface ClusterDepthOptions {
   readonly scenarios: readonly Scenario[];
@@ -49,8 +61,8 @@ export interface ClusterDepthOptions {
   readonly log?: (line: string) => void;
 }
 
+/** Fixed on real clusters: the registry host is part of the node configuration a reused cluster must match. */
 const REGISTRY_ALIAS = 'pullproof-registry';
-const REGISTRY_HOST = `${REGISTRY_ALIAS}:5000`;
 export const DEFAULT_TOKEN_SERVICE_PORT = 45651;
 
 /** The kubelet-side needs of a scenario, which decide which cluster it can share. */
@@ -81,6 +93,7 @@ export function clusterWorkDir(workRoot: string, kubernetes: KubernetesVersion, 
 }
 
 interface PodContext {
+  readonly depth: ClusterRunDepth;
   readonly kc: KubeConfig;
   readonly core: CoreV1Api;
   readonly env: PullEnvironment;
@@ -101,9 +114,32 @@ async function serviceAccountUid(core: CoreV1Api, namespace: string, name: strin
   return (await core.readNamespacedServiceAccount({ namespace, name })).metadata?.uid;
 }
 
+const isNotFound = (error: unknown): boolean => (error as { code?: number } | undefined)?.code === 404;
+
+/**
+ * kube-controller-manager creates a namespace's `default` service account asynchronously
+ * (serviceaccounts_controller.go); until it exists a GET is 404 and pod admission refuses pods that
+ * use it (plugin/pkg/admission/serviceaccount/admission.go). Wait for it before anything uses it.
+ */
+export async function awaitDefaultServiceAccount(core: CoreV1Api, namespace: string, timeoutMs = 30_000, signal?: AbortSignal): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
+    try {
+      await core.readNamespacedServiceAccount({ namespace, name: 'default' });
+      return;
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+    if (Date.now() + delay > deadline) throw new Error(`namespace ${namespace} has no "default" service account after ${timeoutMs / 1000} s: is kube-controller-manager running?`);
+    signal?.throwIfAborted();
+    await new Promise((resolve) => setTimeout(resolve, delay));
+  }
+}
+
 async function runPodInCluster(pod: InstancePod, instance: ScenarioInstance, ctx: PodContext): Promise<PodResult> {
   const expectation = instance.scenario.expect[pod.name];
   if (!expectation) throw new Error(`scenario ${instance.scenario.name} has no expectation for pod ${pod.name}`);
+  if (ctx.depth === 'node' && expectation.depth === 'cluster') return skipped(pod, instance, 'not-checked-at-depth', `checked at cluster depth only: ${expectation.why ?? ''}`);
   const sa = serviceAccountOf(pod, instance);
   if (pod.recreateServiceAccountFirst) await recreateServiceAccount(ctx.core, pod.namespace, pod.serviceAccount, sa?.annotations ?? {});
   const uid = await serviceAccountUid(ctx.core, pod.namespace, pod.serviceAccount);
@@ -128,19 +164,20 @@ async function runPodInCluster(pod: InstancePod, instance: ScenarioInstance, ctx
     started: created.getTime(),
     evidence: {
       events: fate.events,
-      kubeletLog: node ? await kubeletLogLines(node, created, [pod.imageRef, `${pod.namespace}/${pod.name}`, pod.name]) : [],
+      kubeletLog: node ? await kubeletLogLines(node, created, kubeletLogNeedles(pod)) : [],
       audit: auditEvidence(audit),
       trace: [`pod ${pod.namespace}/${pod.name} on ${node ?? '(unscheduled)'}; service account UID ${uid ?? '?'}; pullPolicy ${pod.pullPolicy ?? 'Always'}`],
     },
   });
 }
 
-async function runScenarioInCluster(instance: ScenarioInstance, ctx: Omit<PodContext, 'nodes'>, runId: string, keep: boolean): Promise<ScenarioResult> {
+async function runScenarioInCluster(instance: ScenarioInstance, ctx: Omit<PodContext, 'nodes'>, runId: string, keep: boolean, registryHost: string): Promise<ScenarioResult> {
   const started = Date.now();
   for (const ns of namespaceManifests(instance, runId)) await ctx.core.createNamespace({ body: ns });
   try {
+    for (const ns of instance.namespaces.values()) await awaitDefaultServiceAccount(ctx.core, ns, 30_000, ctx.signal);
     for (const sa of serviceAccountManifests(instance)) await ctx.core.createNamespacedServiceAccount({ namespace: sa.metadata?.namespace ?? '', body: sa });
-    for (const secret of pullSecretManifests(instance, REGISTRY_HOST)) await ctx.core.createNamespacedSecret({ namespace: secret.metadata?.namespace ?? '', body: secret });
+    for (const secret of pullSecretManifests(instance, registryHost)) await ctx.core.createNamespacedSecret({ namespace: secret.metadata?.namespace ?? '', body: secret });
     const nodes = new Map<string, string>();
     const pods = await runPods(instance.pods, (pod) => runPodInCluster(pod, instance, { ...ctx, nodes }));
     return scenarioResult(instance.scenario, pods, Date.now() - started);
@@ -168,24 +205,34 @@ export async function runAtClusterDepth(options: ClusterDepthOptions): Promise<V
   const results: ScenarioResult[] = [];
   let nodeImage = kubernetes.nodeImage;
   let gates = reportedGates(kubernetes);
-
+  // A stand-in node image plays kubelet and API server: node depth (see the module comment).
+  const depth: ClusterRunDepth = (await isStandinImage(kubernetes.nodeImage)) ? 'node' : 'cluster';
+  // Stand-in runs may share the kind network with other runs (tests, a bench): a run-unique alias,
+  // and a token service on any free port. Real clusters keep both fixed so `--reuse` can match.
+  const registryAlias = depth === 'node' ? `${REGISTRY_ALIAS}-${randomBytes(3).toString('hex')}` : REGISTRY_ALIAS;
+  const registryHost = `${registryAlias}:5000`;
+  let clustersCreated = 0;
+  // Stand-in clusters are never reused (their alias and port are run-unique): their node files go
+  // to a directory of this run's own, so concurrent runs cannot rewrite each other's mounted bundle.
+  const workRoot = depth === 'node' ? await mkdtemp(join(tmpdir(), 'pullproof-standin-run-')) : options.workRoot;
+  try {
   for (const group of groupByCluster(applicable)) {
     const network = await ensureKindNetwork();
-    await removeStaleRegistries(network.name, log);
+    if (depth === 'cluster') await removeStaleRegistries(network.name, log);
     let env: PullEnvironment | undefined;
     let cluster: Cluster | undefined;
     try {
-      const port = options.tokenServicePort ?? DEFAULT_TOKEN_SERVICE_PORT;
+      const port = options.tokenServicePort ?? (depth === 'node' ? 0 : DEFAULT_TOKEN_SERVICE_PORT);
       env = await startPullEnvironment({
         network: network.name,
-        registryAlias: REGISTRY_ALIAS,
+        registryAlias,
         tokenServiceListen: { host: network.gateway, port },
-        tokenServicePublicBaseUrl: `http://${network.gateway}:${port}`,
+        ...(port !== 0 ? { tokenServicePublicBaseUrl: `http://${network.gateway}:${port}` } : {}),
         issuers: [],
         ...(options.auditFile ? { auditFile: options.auditFile } : {}),
       });
       const pullEnv = env;
-      const instances = group.scenarios.map((s) => instantiate(s, { runId, kubernetes, registryHost: REGISTRY_HOST, tokenServiceUrl: pullEnv.tokenService.baseUrl }));
+      const instances = group.scenarios.map((s) => instantiate(s, { runId, kubernetes, registryHost, tokenServiceUrl: pullEnv.tokenService.baseUrl }));
       await pullEnv.prepare(instances);
       cluster = await createCluster(
         {
@@ -193,13 +240,15 @@ export async function runAtClusterDepth(options: ClusterDepthOptions): Promise<V
           version: kubernetes,
           needs: { ...group.needs, nodeImage: kubernetes.nodeImage },
           providers: instances.map((i) => i.provider),
-          workDir: clusterWorkDir(options.workRoot, kubernetes, group.key),
+          workDir: clusterWorkDir(workRoot, kubernetes, group.key),
           artifactsDir: options.artifactsDir,
+          // A stand-in node carries no Kubernetes release of its own: it is told the table's.
+          ...(depth === 'node' ? { impersonateRelease: true } : {}),
           ...(options.reuse ? { reuse: true } : {}),
           ...(options.keep ? { keep: true } : {}),
         },
         {
-          startServices: () => Promise.resolve({ registries: [{ host: REGISTRY_HOST, server: `http://${REGISTRY_HOST}` }], stop: () => Promise.resolve() }),
+          startServices: () => Promise.resolve({ registries: [{ host: registryHost, server: `http://${registryHost}` }], stop: () => Promise.resolve() }),
           writeProviderBundle: async (dir) => {
             await buildProviderBundle({ outDir: dir, providerName: instances.map((i) => i.provider.name) });
           },
@@ -214,14 +263,15 @@ export async function runAtClusterDepth(options: ClusterDepthOptions): Promise<V
         },
         { ...(options.signal ? { signal: options.signal } : {}), log },
       );
+      if (!cluster.reused) clustersCreated++;
       nodeImage = cluster.config.nodes[0]?.image ?? nodeImage;
       gates = reportedGates(kubernetes, cluster.config.featureGates);
       const kc = new KubeConfig();
       kc.loadFromFile(cluster.kubeconfigPath);
       const core = kc.makeApiClient(CoreV1Api);
-      const ctx = { kc, core, env: pullEnv, kubernetes, timeoutMs: options.podTimeoutMs ?? 180_000, ...(options.signal ? { signal: options.signal } : {}) };
+      const ctx = { depth, kc, core, env: pullEnv, kubernetes, timeoutMs: options.podTimeoutMs ?? 180_000, ...(options.signal ? { signal: options.signal } : {}) };
       const groupResults = await runLimited(instances, options.parallel ?? 4, (instance) =>
-        runScenarioInCluster(instance, ctx, runId, options.keep ?? false).catch((error: unknown) => {
+        runScenarioInCluster(instance, ctx, runId, options.keep ?? false, registryHost).catch((error: unknown) => {
           if (options.signal?.aborted) throw error;
           return failedScenario(instance, error);
         }),
@@ -244,10 +294,14 @@ export async function runAtClusterDepth(options: ClusterDepthOptions): Promise<V
       }
     }
   }
-  const notApplicable = options.scenarios.filter((s) => !applicable.includes(s)).map((s) => notApplicableResult(s, kubernetes, runId, REGISTRY_HOST));
+  } finally {
+    if (workRoot !== options.workRoot) await rm(workRoot, { recursive: true, force: true });
+  }
+  const notApplicable = options.scenarios.filter((s) => !applicable.includes(s)).map((s) => notApplicableResult(s, kubernetes, runId, registryHost));
+  log(`  Kubernetes ${kubernetes.minor} at ${depth} depth: ${clustersCreated} cluster(s) created`);
   return {
     kubernetes: kubernetes.minor,
-    depth: 'cluster',
+    depth,
     environment: { nodeImage, featureGates: gates },
     scenarios: [...results, ...notApplicable],
   };

@@ -29,21 +29,28 @@ export function pullSecretName(logicalName: string): string {
   return `pullproof-${logicalName}`;
 }
 
-/** `kubernetes.io/dockerconfigjson` secrets for the pods' imagePullSecrets, keyed by the registry host. */
+/**
+ * `kubernetes.io/dockerconfigjson` secrets for the pods' imagePullSecrets, keyed by the registry host:
+ * one per (namespace, secret), however many pods name it (a second create would be 409 AlreadyExists).
+ */
 export function pullSecretManifests(instance: ScenarioInstance, registryHost: string): V1Secret[] {
-  return instance.pods.flatMap((pod) => {
+  const secrets = new Map<string, V1Secret>();
+  for (const pod of instance.pods) {
     const user = pod.imagePullSecret ? instance.pullSecretUsers.find((u) => u.logicalName === pod.imagePullSecret) : undefined;
-    if (!user) return [];
+    if (!user) continue;
+    const key = `${pod.namespace}/${pullSecretName(user.logicalName)}`;
+    if (secrets.has(key)) continue;
     const auth = Buffer.from(`${user.username}:${user.password}`).toString('base64');
     const dockerConfig = JSON.stringify({ auths: { [registryHost]: { username: user.username, password: user.password, auth } } });
-    return [{
+    secrets.set(key, {
       apiVersion: 'v1',
       kind: 'Secret',
       type: 'kubernetes.io/dockerconfigjson',
       metadata: { name: pullSecretName(user.logicalName), namespace: pod.namespace },
       data: { '.dockerconfigjson': Buffer.from(dockerConfig).toString('base64') },
-    }];
-  });
+    });
+  }
+  return [...secrets.values()];
 }
 
 /**

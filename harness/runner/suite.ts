@@ -1,10 +1,10 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { KubernetesVersion } from '../cluster/versions.ts';
+import { ensureStandinNodeImage } from '../cluster/standin-image.ts';
+import { withNodeImage, type KubernetesVersion } from '../cluster/versions.ts';
 import { RESULTS_SCHEMA_VERSION, type Depth, type RunResults, type VersionResult } from '../results/model.ts';
 import type { Scenario } from '../scenario/types.ts';
 import { runAtClusterDepth } from './cluster-depth.ts';
-import { runAtNodeDepth } from './node-depth.ts';
 import { runAtPluginDepth } from './plugin-depth.ts';
 
 /** One run: the chosen scenarios at one depth, for each requested Kubernetes version in turn. */
@@ -50,11 +50,13 @@ export async function runSuite(options: SuiteOptions): Promise<RunResults> {
     const auditFile = join(options.artifactsDir, `audit-${kubernetes.minor}-${options.depth}.jsonl`);
     if (options.depth === 'plugin') {
       versions.push(await runAtPluginDepth({ scenarios: options.scenarios, kubernetes, runId: options.runId, auditFile, ...(options.parallel ? { parallel: options.parallel } : {}), ...(options.signal ? { signal: options.signal } : {}), ...(options.log ? { log: options.log } : {}) }));
-    } else if (options.depth === 'cluster') {
+    } else {
+      // Node depth is the cluster runner on a stand-in cluster: only the node image differs.
+      const version = options.depth === 'node' ? withNodeImage(kubernetes, await ensureStandinNodeImage({ ...(options.signal ? { signal: options.signal } : {}), ...(options.log ? { log: options.log } : {}) })) : kubernetes;
       versions.push(
         await runAtClusterDepth({
           scenarios: options.scenarios,
-          kubernetes,
+          kubernetes: version,
           runId: options.runId,
           workRoot: join('.cache', 'clusters'),
           artifactsDir: options.artifactsDir,
@@ -67,8 +69,6 @@ export async function runSuite(options: SuiteOptions): Promise<RunResults> {
           ...(options.log ? { log: options.log } : {}),
         }),
       );
-    } else {
-      versions.push(await runAtNodeDepth({ scenarios: options.scenarios, kubernetes, runId: options.runId, auditFile, ...(options.parallel ? { parallel: options.parallel } : {}), ...(options.signal ? { signal: options.signal } : {}), ...(options.log ? { log: options.log } : {}) }));
     }
   }
   return {

@@ -1,44 +1,88 @@
 import { execa } from 'execa';
-import { beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { KubernetesMinor } from '../../../harness/cluster/versions.ts';
 import { kubernetesVersion } from '../../../harness/cluster/versions.ts';
-import type { VersionResult } from '../../../harness/results/model.ts';
+import type { RunResults, VersionResult } from '../../../harness/results/model.ts';
 import { newRunId } from '../../../harness/runner/instantiate.ts';
-import { runAtNodeDepth } from '../../../harness/runner/node-depth.ts';
+import { runSuite } from '../../../harness/runner/suite.ts';
 import { BUILT_IN_SCENARIOS } from '../../../scenarios/index.ts';
 import { describeWithDocker } from '../../support/docker.ts';
 
 /**
- * Every built-in scenario at node depth: the real kind binary and a stand-in node whose kubelet
- * config, provider bundle and hosts.toml kind mounted; inside the node the kubelet-exact runner runs
- * our plugin with the bundle's Node and the node's containerd pulls from the registry on the kind
- * network, with the token realm on the network's gateway.
+ * Every built-in scenario through the cluster runner (harness/runner/cluster-depth.ts, the code
+ * `make e2e` runs) on stand-in clusters: the real kind binary creates the cluster from the stand-in
+ * node image, whose control-plane node serves the stand-in API server on 6443 and whose nodes run the
+ * stand-in kubelet (credentials through the kubelet-exact runner, pulls through the node's containerd).
  */
-describeWithDocker('built-in scenarios at node depth (stand-in node, Kubernetes 1.35)', () => {
-  let result: VersionResult;
+const MINORS: readonly KubernetesMinor[] = ['1.34', '1.37'];
+
+async function kindClusters(): Promise<string> {
+  return (await execa('kind', ['get', 'clusters'], { reject: false })).stdout;
+}
+
+describeWithDocker('built-in scenarios through the cluster runner on stand-in clusters', () => {
+  let results: RunResults;
   let clustersBefore = '';
+  let artifacts = '';
+  const log: string[] = [];
 
   beforeAll(async () => {
-    clustersBefore = (await execa('kind', ['get', 'clusters'], { reject: false })).stdout;
-    result = await runAtNodeDepth({ scenarios: BUILT_IN_SCENARIOS, kubernetes: kubernetesVersion('1.35'), runId: newRunId() });
-  }, 600_000);
+    clustersBefore = await kindClusters();
+    artifacts = await mkdtemp(join(tmpdir(), 'pullproof-node-depth-'));
+    results = await runSuite({
+      depth: 'node', versions: MINORS.map(kubernetesVersion), scenarios: BUILT_IN_SCENARIOS, runId: newRunId(), artifactsDir: artifacts,
+      podTimeoutMs: 90_000, log: (line) => log.push(line),
+    });
+  }, 900_000);
 
-  it('reports every pod of every built-in scenario', () => {
-    expect(result.depth).toBe('node');
-    expect(result.scenarios.flatMap((s) => s.pods)).toHaveLength(BUILT_IN_SCENARIOS.flatMap((s) => s.pods).length);
+  afterAll(async () => {
+    if (artifacts) await rm(artifacts, { recursive: true, force: true });
   });
 
-  it('matches every expectation a node can check, each backed by an in-node trace', () => {
-    const checked = result.scenarios.flatMap((s) => s.pods.filter((p) => p.verdict).map((p) => ({ scenario: s.name, ...p })));
-    expect(checked.length).toBeGreaterThan(15);
-    for (const pod of checked) {
-      expect({ pod: `${pod.scenario}/${pod.pod}`, outcome: pod.outcome, note: pod.note }).toEqual({ pod: `${pod.scenario}/${pod.pod}`, outcome: 'match', note: pod.note });
-      expect(pod.evidence.trace.join('\n'), `${pod.scenario}/${pod.pod}`).toMatch(/pull /);
-    }
-    // The image host resolves only through Docker DNS on the kind network: these pulls happened in the node.
-    expect(checked[0]?.image).toMatch(/^pullproof-registry-[0-9a-f]{6}:5000\//);
+  describe.each(MINORS)('Kubernetes %s', (minor) => {
+    const version = (): VersionResult => {
+      const found = results.versions.find((v) => v.kubernetes === minor);
+      if (!found) throw new Error(`no results for ${minor}; run log:\n${log.join('\n')}`);
+      return found;
+    };
+
+    it('reports node depth, named by the stand-in node image', () => {
+      expect(version().depth).toBe('node');
+      expect(version().environment.nodeImage).toMatch(/^pullproof\/standin-node:[0-9a-f]{16}$/);
+    });
+
+    it('matches every expectation a stand-in cluster can check: 0 mismatches, 0 inconclusive', () => {
+      const pods = version().scenarios.flatMap((s) => s.pods.map((p) => ({ pod: `${s.name}/${p.pod}`, outcome: p.outcome, note: p.note })));
+      expect(pods.filter((p) => p.outcome === 'mismatch' || p.outcome === 'inconclusive')).toEqual([]);
+      expect(pods.filter((p) => p.outcome === 'match').length).toBeGreaterThan(15);
+    });
+
+    it("backs each verdict with kubelet's events from the API server, not a runner trace", () => {
+      for (const scenario of version().scenarios) {
+        for (const pod of scenario.pods.filter((p) => p.verdict)) {
+          const reasons = pod.evidence.events.map((e) => e.reason);
+          expect(reasons, `${scenario.name}/${pod.pod}`).toContain('Pulling');
+          expect(reasons, `${scenario.name}/${pod.pod}`).toContain(pod.verdict?.kind === 'pulled' ? 'Pulled' : 'Failed');
+        }
+      }
+    });
+
+    it("shows kubelet's own refusal of an echoed token in the kubelet log (plugin.go), on 1.34+", () => {
+      const pod = version().scenarios.find((s) => s.name === 'passthrough-needs-token-cache')?.pods[0];
+      expect(pod?.outcome).toBe('match');
+      expect(pod?.evidence.kubeletLog.join('\n')).toMatch(/returned the service account token as the password for image "[^"]+\/team-a\/app"/);
+    });
+
+    it('reports what only a real kubelet or API server decides as not checked at this depth', () => {
+      const notChecked = version().scenarios.flatMap((s) => s.pods.filter((p) => p.outcome === 'not-checked-at-depth').map((p) => p.pod));
+      expect(notChecked).toEqual(expect.arrayContaining(['rbac-withheld', 'then-sa-b', 'b-if-not-present', 'b-never']));
+    });
   });
 
   it('leaves no cluster behind', async () => {
-    expect((await execa('kind', ['get', 'clusters'], { reject: false })).stdout).toBe(clustersBefore);
+    expect(await kindClusters()).toBe(clustersBefore);
   });
 });

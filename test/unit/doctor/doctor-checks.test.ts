@@ -15,6 +15,7 @@ import {
 import type { CommandOutcome, MachineFacts } from '../../../harness/doctor/facts.ts';
 import { parseDockerInfo, parseDockerVersion, parseKindNetwork, parseKindVersion, parseKubectlVersion } from '../../../harness/doctor/parse.ts';
 import { kubernetesVersion } from '../../../harness/cluster/versions.ts';
+import { registryProbeArgs } from '../../../harness/doctor/probe.ts';
 
 // Outputs recorded on a Debian 12 machine with Debian's docker.io 26.1.5, kind 0.33.0, kubectl 1.32.
 const recorded = (name: string): string => readFileSync(join(import.meta.dirname, 'recorded', name), 'utf8');
@@ -135,14 +136,19 @@ describe('doctor decisions', () => {
 
   it('tells "will be pulled by kind" from "registry unreachable" for a missing node image', () => {
     const missing = failed('Error: No such image: kindest/node');
-    const pullable = checkNodeImage(missing, ok('NAME DESCRIPTION\nkindest/node'), true, k134);
+    const pullable = checkNodeImage(missing, ok('{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]}'), true, k134);
     expect(pullable.status).toBe('pass');
     expect(pullable.summary).toContain('kind will pull it');
-    const unreachable = checkNodeImage(missing, failed('dial tcp: lookup index.docker.io: no such host'), true, k134);
+    const unreachable = checkNodeImage(missing, failed('Get "https://registry-1.docker.io/v2/": dial tcp: lookup registry-1.docker.io: no such host'), true, k134);
     expect(unreachable.status).toBe('fail');
-    expect(unreachable.summary).toContain('registry is unreachable');
+    expect(unreachable.summary).toContain('the registry did not serve its manifest');
     expect(unreachable.remedy).toContain('docker load');
     expect(unreachable.summary).toContain(k134.nodeImage);
+  });
+
+  it("probes the pinned manifest through the registry's pull API, not Docker Hub's search API", () => {
+    // A search outage must not block `make e2e`: the probe is the first request of the pull itself.
+    expect(registryProbeArgs(k134.nodeImage)).toEqual(['manifest', 'inspect', k134.nodeImage]);
   });
 
   it('fails below 4 GiB free disk and warns below 10 GiB', () => {

@@ -33,10 +33,14 @@ describe('cluster-depth manifests', () => {
     expect(podManifest(plain.pods[0]!, plain).spec).toMatchObject({ serviceAccountName: 'puller', restartPolicy: 'Never', containers: [{ imagePullPolicy: 'Always', image: plain.pods[0]?.imageRef }] });
   });
 
-  it('writes dockerconfigjson pull secrets keyed by the registry host, one per pod that names one', () => {
+  it('writes dockerconfigjson pull secrets keyed by the registry host, one per secret and namespace however many pods name it', () => {
     const instance = instantiate(pullSecretOrProvider, context, (name) => `pw-${name}`);
     const secrets = pullSecretManifests(instance, 'pullproof-registry:5000');
-    expect(secrets).toHaveLength(3);
+    // provider-only and neither both carry robot-elsewhere in team-a: one Secret, or the second create is 409 AlreadyExists.
+    expect(secrets.map((s) => `${s.metadata?.namespace ?? ''}/${s.metadata?.name ?? ''}`)).toEqual([
+      `${instance.namespaces.get('team-a') ?? ''}/pullproof-robot-a`,
+      `${instance.namespaces.get('team-a') ?? ''}/pullproof-robot-elsewhere`,
+    ]);
     const config = JSON.parse(Buffer.from(secrets[0]?.data?.['.dockerconfigjson'] ?? '', 'base64').toString()) as { auths: Record<string, { username: string; auth: string }> };
     expect(Object.keys(config.auths)).toEqual(['pullproof-registry:5000']);
     expect(config.auths['pullproof-registry:5000']?.username).toBe('pull-secret-or-provider.robot-a');
