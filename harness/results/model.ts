@@ -103,6 +103,8 @@ export interface Environment {
   readonly featureGates: Readonly<Record<string, boolean>>;
   readonly pluginVersion?: string;
   readonly containerdVersion?: string;
+  /** The distribution registry image the run used (`pullproof/registry-offline:<hash>` or registry:3's pinned ref). */
+  readonly registryImage?: string;
 }
 
 export interface VersionResult {

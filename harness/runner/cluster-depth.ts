@@ -205,6 +205,7 @@ export async function runAtClusterDepth(options: ClusterDepthOptions): Promise<V
   const results: ScenarioResult[] = [];
   let nodeImage = kubernetes.nodeImage;
   let gates = reportedGates(kubernetes);
+  let registryImage: string | undefined;
   // A stand-in node image plays kubelet and API server: node depth (see the module comment).
   const depth: ClusterRunDepth = (await isStandinImage(kubernetes.nodeImage)) ? 'node' : 'cluster';
   // Stand-in runs may share the kind network with other runs (tests, a bench): a run-unique alias,
@@ -232,6 +233,7 @@ export async function runAtClusterDepth(options: ClusterDepthOptions): Promise<V
         ...(options.auditFile ? { auditFile: options.auditFile } : {}),
       });
       const pullEnv = env;
+      registryImage = env.registry.image.ref;
       const instances = group.scenarios.map((s) => instantiate(s, { runId, kubernetes, registryHost, tokenServiceUrl: pullEnv.tokenService.baseUrl }));
       await pullEnv.prepare(instances);
       cluster = await createCluster(
@@ -302,7 +304,7 @@ export async function runAtClusterDepth(options: ClusterDepthOptions): Promise<V
   return {
     kubernetes: kubernetes.minor,
     depth,
-    environment: { nodeImage, featureGates: gates },
+    environment: { nodeImage, featureGates: gates, ...(registryImage ? { registryImage } : {}) },
     scenarios: [...results, ...notApplicable],
   };
 }

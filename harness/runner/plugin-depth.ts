@@ -152,7 +152,7 @@ export async function runAtPluginDepth(options: PluginDepthOptions): Promise<Ver
     return {
       kubernetes: kubernetes.minor,
       depth: 'plugin',
-      environment: { featureGates: reportedGates(kubernetes), pluginVersion: `pullproof bundle ${bundle.hash}` },
+      environment: { featureGates: reportedGates(kubernetes), pluginVersion: `pullproof bundle ${bundle.hash}`, registryImage: env.registry.image.ref },
       scenarios: [...results, ...notApplicable],
     };
   } finally {

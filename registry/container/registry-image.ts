@@ -5,9 +5,11 @@ import { execa } from 'execa';
 import { ensureLocalImage, imageExists } from './local-image.ts';
 
 /**
- * Which distribution image to run. Order: an explicit override (option or PULLPROOF_REGISTRY_IMAGE),
- * else registry:3 pinned by digest if present locally or pullable, else a locally built image from
- * the host's Debian docker-registry 2.8 (fixtures/registry-image), which needs no pulls at all.
+ * Which distribution image to run: an explicit choice (option or PULLPROOF_REGISTRY_IMAGE, e.g.
+ * `registry:3` for the pinned REGISTRY_3_IMAGE), else the image `make test` exercises everywhere: a
+ * local build of the host's Debian docker-registry 2.8 (fixtures/registry-image), which needs no
+ * pulls. So the first real `make e2e` runs the registry the tests ran, and registry:3 (whose token
+ * path has not run where pullproof is developed) only when asked for. Results name the one used.
  */
 
 /**
@@ -27,7 +29,7 @@ export interface RegistryImage {
 
 export class RegistryImageError extends Error {
   constructor(detail: string, options?: { cause?: unknown }) {
-    super(`no distribution registry image available: ${detail}; install Debian's docker-registry package (apt-get install docker-registry), load registry:3, or set PULLPROOF_REGISTRY_IMAGE`, options);
+    super(`no distribution registry image available: ${detail}; install Debian's docker-registry package (apt-get install docker-registry), or set PULLPROOF_REGISTRY_IMAGE (registry:3 or an image reference)`, options);
     this.name = 'RegistryImageError';
   }
 }
@@ -68,15 +70,20 @@ async function buildOfflineImage(): Promise<string> {
 
 let cached: Promise<RegistryImage> | undefined;
 
+/** The explicit choices: `registry:3` (pinned by digest, pulled if absent) or any image reference. */
+async function chosenImage(choice: string): Promise<RegistryImage> {
+  if (choice !== 'registry:3' && choice !== REGISTRY_3_IMAGE) return { ref: choice, source: 'override' };
+  if (!(await imageExists(REGISTRY_3_IMAGE))) {
+    const pull = await execa('docker', ['pull', '--quiet', REGISTRY_3_IMAGE], { reject: false, all: true, timeout: 120_000 });
+    if (pull.exitCode !== 0) throw new RegistryImageError(`registry:3 was chosen but ${REGISTRY_3_IMAGE} is not present and could not be pulled (${pull.all.trim().split('\n').pop() ?? ''})`);
+  }
+  return { ref: REGISTRY_3_IMAGE, source: 'registry:3' };
+}
+
 export function resolveRegistryImage(options: { override?: string } = {}): Promise<RegistryImage> {
-  const override = options.override ?? process.env.PULLPROOF_REGISTRY_IMAGE;
-  if (override) return Promise.resolve({ ref: override, source: 'override' });
-  cached ??= (async (): Promise<RegistryImage> => {
-    if (await imageExists(REGISTRY_3_IMAGE)) return { ref: REGISTRY_3_IMAGE, source: 'registry:3' };
-    const pull = await execa('docker', ['pull', '--quiet', REGISTRY_3_IMAGE], { reject: false, timeout: 120_000 });
-    if (pull.exitCode === 0) return { ref: REGISTRY_3_IMAGE, source: 'registry:3' };
-    return { ref: await buildOfflineImage(), source: 'local-2.8' };
-  })();
+  const choice = options.override ?? process.env.PULLPROOF_REGISTRY_IMAGE;
+  if (choice) return chosenImage(choice);
+  cached ??= (async (): Promise<RegistryImage> => ({ ref: await buildOfflineImage(), source: 'local-2.8' }))();
   cached.catch(() => {
     cached = undefined;
   });

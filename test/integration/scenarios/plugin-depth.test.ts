@@ -52,6 +52,10 @@ describeWithDocker('built-in scenarios at plugin depth (Kubernetes 1.34)', () =>
     expect(denied?.evidence.audit.some((a) => a.grantedScopes.length === 0 && a.requestedScopes.some((s) => s.includes('granted-sa-pulls/team-a/app')))).toBe(true);
   });
 
+  it('names the registry image it ran: the offline distribution 2.8 build unless another was chosen', () => {
+    expect(result.environment.registryImage).toMatch(/^pullproof\/registry-offline:[0-9a-f]{16}$/);
+  });
+
   it('never puts a token or password into the results', () => {
     const text = JSON.stringify(result);
     expect(text).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\./);
