@@ -1,84 +1,16 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { LocalServiceAccountIssuer } from '../harness/identity/local-issuer.ts';
 import { busyboxImage, pushImage, registryAuthFor, startRegistry, startTokenService, uniqueTag, type StartedRegistry } from '../registry/index.ts';
 import { containerdUnavailableReason, ctrSession } from '../test/support/registry-ctr.ts';
 import { percentile, type Figure } from './figures.ts';
 
 /**
- * Registry benchmarks (loopback only, bounded loops):
- *  1. token grants/s and p50/p99 latency of the token service vs a bare node:http server that
- *     returns static JSON (the floor for "an HTTP round trip in this process"); the ratio is the
- *     cost of parsing, SA-JWT verification (RS256), policy evaluation and ES256 signing;
- *  2. containerd (`ctr`) pull time of the busybox test image through token auth vs the same image
- *     from a registry without auth. Load generator and servers share one process and 2 cores.
+ * Registry benchmark (loopback only, bounded loops): containerd (`ctr`) pull time of the busybox
+ * test image through token auth vs the same image from a registry without auth. The token
+ * service's own throughput is measured from outside in bench/token-service.ts.
  */
 
 const SERVICE = 'pullproof-bench';
-const SEQUENTIAL = 1_500;
-const CONCURRENT = 3_000;
-const CONCURRENCY = 8;
 const PULLS = 5;
-
-async function measure(url: string, headers: Record<string, string>): Promise<{ p50: number; p99: number; perSecond: number }> {
-  for (let i = 0; i < 100; i++) await (await fetch(url, { headers })).arrayBuffer(); // warm-up
-  const latencies: number[] = [];
-  for (let i = 0; i < SEQUENTIAL; i++) {
-    const start = performance.now();
-    const response = await fetch(url, { headers });
-    await response.arrayBuffer();
-    if (response.status !== 200) throw new Error(`bench request answered ${response.status}`);
-    latencies.push(performance.now() - start);
-  }
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < CONCURRENT) {
-        next++;
-        await (await fetch(url, { headers })).arrayBuffer();
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), perSecond: CONCURRENT / seconds };
-}
-
-async function tokenFigures(): Promise<Figure[]> {
-  const issuer = await LocalServiceAccountIssuer.create({ issuer: 'https://bench.issuer' });
-  const service = await startTokenService({
-    service: SERVICE,
-    policy: { subjects: [{ match: { namespace: 'bench', serviceAccount: '*' }, grants: [{ repositories: ['bench/*'], actions: ['pull'] }] }], roles: [] },
-    serviceAccountIssuers: [{ issuer: issuer.issuer, jwks: issuer.jwks() }],
-  });
-  const bare = createServer((_req, res) => {
-    const body = '{"token":"static","access_token":"static","expires_in":300}';
-    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-    res.end(body);
-  });
-  await new Promise<void>((resolve) => bare.listen(0, '127.0.0.1', resolve));
-  try {
-    const token = await issuer.mint({ namespace: 'bench', serviceAccountName: 'puller', audience: 'pullproof-registry' });
-    const headers = { authorization: `Basic ${Buffer.from(`puller:${token}`).toString('base64')}` };
-    const query = `?service=${SERVICE}&scope=repository:bench/app:pull`;
-    const grants = await measure(`${service.realm}${query}`, headers);
-    const baseline = await measure(`http://127.0.0.1:${(bare.address() as AddressInfo).port}/token${query}`, headers);
-    const note = `${SEQUENTIAL} sequential requests for latency, ${CONCURRENT} at concurrency ${CONCURRENCY} for throughput; client in the same process`;
-    return [
-      { name: 'token service grants', value: grants.perSecond, unit: 'grants/s', note },
-      { name: 'token service latency p50', value: grants.p50, unit: 'ms' },
-      { name: 'token service latency p99', value: grants.p99, unit: 'ms' },
-      { name: 'bare node:http static JSON', value: baseline.perSecond, unit: 'req/s' },
-      { name: 'bare node:http latency p50', value: baseline.p50, unit: 'ms' },
-      { name: 'bare node:http latency p99', value: baseline.p99, unit: 'ms' },
-      { name: 'token service / bare throughput', value: grants.perSecond / baseline.perSecond, unit: 'ratio' },
-      { name: 'token service / bare p50 latency', value: grants.p50 / baseline.p50, unit: 'ratio' },
-    ];
-  } finally {
-    await new Promise<void>((resolve) => bare.close(() => resolve()));
-    await service.close();
-  }
-}
 
 async function pullFigures(): Promise<Figure[]> {
   const missing = containerdUnavailableReason();
@@ -127,7 +59,7 @@ async function pullFigures(): Promise<Figure[]> {
 }
 
 export async function run(): Promise<Figure[]> {
-  return [...(await tokenFigures()), ...(await pullFigures())];
+  return pullFigures();
 }
 
 if (import.meta.main) {

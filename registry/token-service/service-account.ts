@@ -1,4 +1,5 @@
-import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, errors, jwtVerify, type JWK, type JWTVerifyGetKey } from 'jose';
+import { createPublicKey, verify as verifySignature, type KeyObject } from 'node:crypto';
+import { compactVerify, createRemoteJWKSet, decodeJwt, errors, type JWK, type JWTVerifyGetKey } from 'jose';
 
 /**
  * Verifies Kubernetes service-account tokens (bound tokens from the TokenRequest API, as kubelet
@@ -11,6 +12,11 @@ import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, errors, jwtVerify, ty
  *    discovery `/.well-known/openid-configuration` → `jwks_uri`, as kube-apiserver publishes it);
  *  - `aud` must contain one of the accepted audiences (an empty list accepts no token); `exp` required, `exp`/`nbf` checked with a small leeway;
  *  - `sub` must be `system:serviceaccount:<ns>:<name>` and agree with the `kubernetes.io` claims.
+ *
+ * Static JWKS (what the harness trusts) are verified with node:crypto KeyObjects: jose 6 goes
+ * through WebCrypto, ~85 µs per RS256 verification in Node 24 against ~25 µs (bench/load profile).
+ * Key selection and claim checks follow jose's `createLocalJWKSet` + `jwtVerify` rules, so the
+ * rejection reasons are the same on both paths; discovery issuers keep jose's remote key set.
  */
 
 export interface ObjectRef {
@@ -131,7 +137,7 @@ async function discover(issuer: string, base: string): Promise<JWTVerifyGetKey> 
 export class ServiceAccountVerifier {
   #audiences: readonly string[];
   readonly leewaySeconds: number;
-  readonly #issuers = new Map<string, { trust: IssuerTrust; keys?: Promise<JWTVerifyGetKey> }>();
+  readonly #issuers = new Map<string, { trust: IssuerTrust; keys?: Promise<IssuerKeys> }>();
 
   constructor(options: { audience: string | readonly string[]; issuers?: readonly IssuerTrust[]; leewaySeconds?: number }) {
     this.#audiences = typeof options.audience === 'string' ? [options.audience] : [...options.audience];
@@ -158,14 +164,14 @@ export class ServiceAccountVerifier {
     return [...this.#issuers.keys()];
   }
 
-  #keys(issuer: string): Promise<JWTVerifyGetKey> | undefined {
+  #keys(issuer: string): Promise<IssuerKeys> | undefined {
     const entry = this.#issuers.get(issuer);
     if (!entry) return undefined;
     if (!entry.keys) {
       const { trust } = entry;
       entry.keys = trust.jwks
-        ? Promise.resolve(createLocalJWKSet({ keys: [...trust.jwks.keys] }))
-        : discover(issuer, trust.discoveryUrl ?? issuer);
+        ? Promise.resolve({ kind: 'static', keys: staticKeys(trust.jwks.keys) })
+        : discover(issuer, trust.discoveryUrl ?? issuer).then((getKey) => ({ kind: 'remote', getKey }));
       // A failed discovery is retried on the next token rather than cached forever.
       entry.keys.catch(() => {
         if (this.#issuers.get(issuer) === entry) entry.keys = undefined;
@@ -188,37 +194,113 @@ export class ServiceAccountVerifier {
 
   async #verify(token: string): Promise<ServiceAccountIdentity> {
     if (!looksLikeJwt(token)) throw new ServiceAccountTokenError('malformed', 'not a compact JWS (three base64url parts)');
-    let unverifiedIssuer: unknown;
-    try {
-      unverifiedIssuer = decodeJwt(token).iss;
-    } catch (error) {
-      throw new ServiceAccountTokenError('malformed', 'payload is not a JSON object', { cause: error });
-    }
+    const [encodedHeader = '', encodedPayload = '', encodedSignature = ''] = token.split('.');
+    const payload = jsonObject(encodedPayload);
+    if (!payload) throw new ServiceAccountTokenError('malformed', 'payload is not a JSON object');
+    const unverifiedIssuer = payload.iss;
     if (typeof unverifiedIssuer !== 'string') throw new ServiceAccountTokenError('bad_claims', 'no iss claim');
     const keys = this.#keys(unverifiedIssuer);
     if (!keys) throw new ServiceAccountTokenError('untrusted_issuer', `issuer ${JSON.stringify(unverifiedIssuer.slice(0, 200))} is not trusted`, { issuer: unverifiedIssuer });
-    let getKey: JWTVerifyGetKey;
+    let issuerKeys: IssuerKeys;
     try {
-      getKey = await keys;
+      issuerKeys = await keys;
     } catch (error) {
       throw new ServiceAccountTokenError('issuer_unreachable', error instanceof Error ? error.message : String(error), { issuer: unverifiedIssuer, cause: error });
     }
     const audiences = this.#audiences;
     if (audiences.length === 0) throw new ServiceAccountTokenError('wrong_audience', 'no audience is accepted by this token service yet', { issuer: unverifiedIssuer });
-    let payload: Record<string, unknown>;
-    try {
-      ({ payload } = await jwtVerify(token, getKey, {
-        algorithms: [...ALLOWED_ALGORITHMS],
-        issuer: unverifiedIssuer,
-        audience: [...audiences],
-        clockTolerance: this.leewaySeconds,
-        requiredClaims: ['exp', 'sub'],
-      }));
-    } catch (error) {
-      throw mapJoseError(error, unverifiedIssuer, audiences);
+    const options = { issuer: unverifiedIssuer };
+    if (issuerKeys.kind === 'static') {
+      verifyWithStaticKeys(encodedHeader, encodedPayload, encodedSignature, issuerKeys.keys, unverifiedIssuer);
+    } else {
+      try {
+        await compactVerify(token, issuerKeys.getKey, { algorithms: [...ALLOWED_ALGORITHMS] });
+      } catch (error) {
+        throw mapJoseError(error, unverifiedIssuer, audiences);
+      }
     }
+    checkClaims(payload, audiences, this.leewaySeconds, options);
     return identityFromClaims(payload, unverifiedIssuer);
   }
+}
+
+type IssuerKeys = { readonly kind: 'static'; readonly keys: readonly VerificationKey[] } | { readonly kind: 'remote'; readonly getKey: JWTVerifyGetKey };
+
+interface VerificationKey {
+  readonly jwk: JWK;
+  readonly key: KeyObject;
+}
+
+function jsonObject(encoded: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8'));
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** KeyObjects for the usable signing keys of a JWK Set (RSA ≥ 2048 bits, EC P-256), imported once. */
+function staticKeys(jwks: readonly JWK[]): VerificationKey[] {
+  return jwks.flatMap((jwk) => {
+    if (jwk.kty !== 'RSA' && !(jwk.kty === 'EC' && jwk.crv === 'P-256')) return [];
+    try {
+      const key = createPublicKey({ key: jwk, format: 'jwk' });
+      // RFC 7518 §3.3: RS* keys MUST be 2048 bits or larger (jose enforces the same).
+      if (jwk.kty === 'RSA' && (key.asymmetricKeyDetails?.modulusLength ?? 0) < 2048) return [];
+      return [{ jwk, key }];
+    } catch {
+      return []; // an unusable key in the set matches nothing, as in jose's local key set
+    }
+  });
+}
+
+/** jose `createLocalJWKSet` selection (kty from alg, kid, alg, use, key_ops), then the signature. */
+function verifyWithStaticKeys(encodedHeader: string, encodedPayload: string, encodedSignature: string, keys: readonly VerificationKey[], issuer: string): void {
+  const header = jsonObject(encodedHeader);
+  if (!header) throw new ServiceAccountTokenError('malformed', 'JWS Protected Header is invalid', { issuer });
+  // RFC 7515 §4.1.11: a crit extension the verifier does not understand makes the JWS invalid.
+  if (header.crit !== undefined) throw new ServiceAccountTokenError('malformed', 'crit header parameters are not supported', { issuer });
+  const { alg, kid } = header;
+  if (typeof alg !== 'string' || alg === '') throw new ServiceAccountTokenError('malformed', 'JWS "alg" (Algorithm) Header Parameter missing or invalid', { issuer });
+  if (alg !== 'RS256' && alg !== 'ES256') throw new ServiceAccountTokenError('algorithm_not_allowed', `only ${ALLOWED_ALGORITHMS.join(', ')} are accepted`, { issuer });
+  const kty = alg === 'RS256' ? 'RSA' : 'EC';
+  const candidates = keys.filter(({ jwk }) =>
+    jwk.kty === kty &&
+    (kid === undefined || jwk.kid === kid) &&
+    (jwk.alg === undefined || jwk.alg === alg) &&
+    (jwk.use === undefined || jwk.use === 'sig') &&
+    (jwk.key_ops === undefined || jwk.key_ops.includes('verify')),
+  );
+  if (candidates.length === 0) throw new ServiceAccountTokenError('bad_signature', 'no key of the issuer matches the token header', { issuer });
+  const data = Buffer.from(`${encodedHeader}.${encodedPayload}`);
+  const signature = Buffer.from(encodedSignature, 'base64url');
+  const verified = candidates.some(({ key }) => {
+    try {
+      // RFC 7518 §3.4: ES256 signatures are raw r‖s, not DER.
+      return verifySignature('sha256', data, alg === 'ES256' ? { key, dsaEncoding: 'ieee-p1363' } : key, signature);
+    } catch {
+      return false;
+    }
+  });
+  if (!verified) throw new ServiceAccountTokenError('bad_signature', 'signature does not verify with the issuer key', { issuer });
+}
+
+/** The claim checks of jose's `jwtVerify` with requiredClaims exp+sub, an issuer and audiences, in its order. */
+function checkClaims(payload: Record<string, unknown>, audiences: readonly string[], leewaySeconds: number, options: { issuer: string }): void {
+  for (const claim of ['iss', 'aud', 'sub', 'exp']) {
+    if (Object.hasOwn(payload, claim)) continue;
+    if (claim === 'aud') throw new ServiceAccountTokenError('wrong_audience', `aud contains none of the accepted audiences ${JSON.stringify(audiences)}`, options);
+    throw new ServiceAccountTokenError('bad_claims', `claim ${claim} check failed: missing`, options);
+  }
+  const aud = payload.aud;
+  const audienceOk = typeof aud === 'string' ? audiences.includes(aud) : Array.isArray(aud) && audiences.some((accepted) => aud.includes(accepted));
+  if (!audienceOk) throw new ServiceAccountTokenError('wrong_audience', `aud contains none of the accepted audiences ${JSON.stringify(audiences)}`, options);
+  const now = Math.floor(Date.now() / 1000);
+  if (payload.iat !== undefined && typeof payload.iat !== 'number') throw new ServiceAccountTokenError('bad_claims', 'claim iat check failed: invalid', options);
+  if (payload.nbf !== undefined && (typeof payload.nbf !== 'number' || payload.nbf > now + leewaySeconds)) throw new ServiceAccountTokenError('not_yet_valid', 'nbf is in the future', options);
+  if (typeof payload.exp !== 'number') throw new ServiceAccountTokenError('bad_claims', 'claim exp check failed: invalid', options);
+  if (payload.exp <= now - leewaySeconds) throw new ServiceAccountTokenError('expired', 'exp is in the past', options);
 }
 
 function mapJoseError(error: unknown, issuer: string, audiences: readonly string[]): ServiceAccountTokenError {
