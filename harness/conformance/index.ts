@@ -1,5 +1,5 @@
 /** The kubelet-exact conformance runner: library API (the CLI is harness/cli/commands/conformance.ts). */
-export { runConformance, loadKubeletCredentialProviderConfig, KubeletConfigRejectedError } from './runner.ts';
+export { runConformance, loadKubeletCredentialProviderConfig, KubeletConfigRejectedError, TokenRequestError } from './runner.ts';
 export type { ConformanceOptions, ConformanceResult, ProviderTrace, KeyringEntry, TokenSource } from './runner.ts';
 export { formatTrace } from './trace.ts';
 export { kubeletRules, parseFeatureGates } from './kubelet-rules.ts';
@@ -16,3 +16,5 @@ export { cacheKey, serviceAccountCacheKey, tokenHash, parseRegistry } from './ca
 export { execPlugin, lookPath, checkBinDir, PluginRegistrationError, KUBELET_EXEC_TIMEOUT_MS } from './exec-plugin.ts';
 export { pullWithContainerd, cleanupNamespace, ContainerdPullError, DEFAULT_CONTAINERD_ADDRESS, defaultContainerdAddress } from './containerd-pull.ts';
 export type { PullOptions, PullResult, PullCredential, PullAttempt } from './containerd-pull.ts';
+export { parseNormalizedNamed, parseReference, parseImageName, parseDockerRef, imageRepository, familiarString, ImageReferenceError, REFERENCE_ERRORS } from './image-name.ts';
+export type { NamedReference } from './image-name.ts';

@@ -22,6 +22,21 @@ export interface TokenSource {
   mint(options: MintOptions): Promise<string>;
 }
 
+/**
+ * Thrown by a TokenSource whose TokenRequest failed (e.g. a 403 from NodeRestriction). plugin.go
+ * provide(): `klog.Errorf("Error getting service account token %s/%s: %v", …)` and that provider
+ * contributes nothing; the other providers still run. Any other error from `mint` aborts the run.
+ */
+export class TokenRequestError extends Error {
+  /** kubelet's log line, without the klog header. */
+  readonly kubeletLog: string;
+  constructor(namespace: string, serviceAccount: string, detail: string) {
+    super(`Error getting service account token ${namespace}/${serviceAccount}: ${detail}`);
+    this.name = 'TokenRequestError';
+    this.kubeletLog = this.message;
+  }
+}
+
 export interface ConformanceOptions {
   /** CredentialProviderConfig file or directory (--image-credential-provider-config). */
   readonly config: string;
@@ -39,6 +54,12 @@ export interface ConformanceOptions {
     readonly serviceAccountName?: string;
     readonly serviceAccountUid?: string;
     readonly serviceAccountAnnotations?: Readonly<Record<string, string>>;
+    /**
+     * The error text of a failed ServiceAccount GET (a stand-in kubelet reads the SA from the API).
+     * plugin.go provide(): providers in service-account mode log
+     * `Failed to get service account %s/%s: %v` and are not run; other providers are unaffected.
+     */
+    readonly serviceAccountLookupError?: string;
   };
   readonly node?: { readonly name: string; readonly uid: string };
   /** Default: a fresh LocalServiceAccountIssuer with issuer `https://kubernetes.default.svc.cluster.local`. */
@@ -145,11 +166,18 @@ async function provideOne(
 ): Promise<{ trace: ProviderTrace; auth: readonly (readonly [string, AuthEntry])[] }> {
   const plan = planInvocation(provider, options.image, pod, rules);
   const base = { name: provider.name, apiVersion: provider.apiVersion, plan, contributed: 0 };
+  // provide(): getServiceAccountData runs (and can fail) before the required-annotation check.
+  const lookupError = options.pod.serviceAccountLookupError;
+  const saLookedUp = (plan.invoke && plan.audience !== undefined) || (!plan.invoke && plan.reason === 'required-annotation-missing');
+  if (lookupError !== undefined && saLookedUp) {
+    const kubeletLog = `Failed to get service account ${pod.namespace}/${pod.serviceAccountName}: ${lookupError}`;
+    return { trace: { ...base, failure: { kubeletLog, detail: 'the ServiceAccount could not be read; kubelet does not run this plugin' } }, auth: [] };
+  }
   if (!plan.invoke) return { trace: base, auth: [] };
   let token = '';
   if (plan.audience !== undefined) {
     // getServiceAccountToken: TokenRequest{audiences: [audience], boundObjectRef: Pod, expirationSeconds unset}.
-    token = await tokens().mint({
+    const minted: string | TokenRequestError = await tokens().mint({
       namespace: pod.namespace,
       serviceAccountName: pod.serviceAccountName,
       serviceAccountUid: pod.serviceAccountUid,
@@ -157,7 +185,14 @@ async function provideOne(
       pod: { name: pod.podName, uid: pod.podUid },
       ...(options.node ? { node: options.node } : {}),
       expiresInSeconds: options.tokenExpirationSeconds ?? 3600,
+    }).catch((error: unknown) => {
+      if (error instanceof TokenRequestError) return error;
+      throw error;
     });
+    if (typeof minted !== 'string') {
+      return { trace: { ...base, failure: { kubeletLog: minted.kubeletLog, detail: 'the TokenRequest failed; kubelet does not run this plugin' } }, auth: [] };
+    }
+    token = minted;
   }
   const stdin = encodeRequest(provider.apiVersion, options.image, token, plan.annotations);
   const secrets = token ? [token] : [];

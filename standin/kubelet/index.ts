@@ -1,0 +1,20 @@
+/** The stand-in kubelet (DESIGN.md decision 8b): a library the stand-in node's main runs. */
+export { startKubelet, kubernetesMinor, KubeletStartError } from './kubelet.ts';
+export type { KubeletOptions, KubeletTiming, RunningKubelet } from './kubelet.ts';
+export { parseKubeadmConfig, flattenExtraArgs, parseNodeLabels, KubeadmConfigError } from './kubeadm-config.ts';
+export type { KubeadmNodeConfig } from './kubeadm-config.ts';
+export { klogLine } from './klog.ts';
+export type { KlogSeverity } from './klog.ts';
+export { nextBackoff, backoffSchedule, IMAGE_BACKOFF_INITIAL_MS, IMAGE_BACKOFF_MAX_MS } from './backoff.ts';
+export type { BackoffEntry } from './backoff.ts';
+export { imageEvents, containerEvents, buildEvent, containerFieldPath, eventLogMessage, pullDuration } from './events.ts';
+export type { ContainerEvent, EventType } from './events.ts';
+export { buildPodStatus, containerStatus, podConditions, podPhase, exitReason, statusPatch, rfc3339 } from './pod-status.ts';
+export type { ContainerState, WirePodStatus, WirePodCondition, WireContainerStatus } from './pod-status.ts';
+export { criPullError, aggregateErrors } from './cri-errors.ts';
+export { pullSecretKeyring, decodeDockerConfigEntry, lookupCredentials, tokenRequestSource, apiErrorMessage } from './credentials.ts';
+export type { DockerConfigEntry, CredentialLookup, CredentialLookupOptions } from './credentials.ts';
+export { ContainerRuntime, parseImagesList, ctrError } from './containerd.ts';
+export type { RuntimeOptions, ImageInfo } from './containerd.ts';
+export { initialNode, nodeConditions, goArch, NodeStatusReporter, NodeRegistrationError } from './node.ts';
+export { PodWorker, effectivePullPolicy, cachedImageMessage, backOffMessage, STANDIN_NOT_EMULATED } from './pod-worker.ts';
