@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { exportJWK, exportSPKI, generateKeyPair, SignJWT, type CryptoKey, type JWK, type JWTPayload, type JWTHeaderParameters } from 'jose';
+import { exportJWK, exportSPKI, generateKeyPair, importPKCS8, importSPKI, SignJWT, type CryptoKey, type JWK, type JWTPayload, type JWTHeaderParameters } from 'jose';
 
 /**
  * A local stand-in for kube-apiserver's service-account token issuer. Tokens carry the claims
@@ -26,7 +26,12 @@ export interface MintOptions {
   /** One audience or several; kube-apiserver always emits `aud` as an array. */
   readonly audience: string | readonly string[];
   readonly pod?: ObjectRef;
+  /** A node whose UID is unknown (an empty `uid`) is claimed by name only, as kube-apiserver does for a missing Node object. */
   readonly node?: ObjectRef;
+  /** Secret-bound tokens (TokenRequest with boundObjectRef kind Secret). */
+  readonly secret?: ObjectRef;
+  /** `kubernetes.io.warnafter` (seconds since epoch): only on extended pod-bound tokens (pkg/serviceaccount/claims.go). */
+  readonly warnAfter?: number;
   /** Default 3600 (kubelet's credential-provider tokens are typically 10 min to 1 h). */
   readonly expiresInSeconds?: number;
   /** Seconds since epoch, or a Date. Default: now. */
@@ -47,7 +52,9 @@ export interface ServiceAccountClaims extends JWTPayload {
     readonly namespace: string;
     readonly serviceaccount: ObjectRef;
     readonly pod?: ObjectRef;
-    readonly node?: ObjectRef;
+    readonly node?: ObjectRef | { readonly name: string };
+    readonly secret?: ObjectRef;
+    readonly warnafter?: number;
   };
 }
 
@@ -95,6 +102,23 @@ export class LocalServiceAccountIssuer {
     this.publicKeyPem = publicKeyPem;
   }
 
+  /**
+   * An issuer over an existing RSA key pair in PEM (PKCS#8 private key, SPKI public key), such as a
+   * cluster's /etc/kubernetes/pki/sa.key and sa.pub. PKCS#1 (`BEGIN RSA PRIVATE KEY`) keys must be
+   * converted to PKCS#8 first (node:crypto createPrivateKey(...).export({type: 'pkcs8', format: 'pem'})).
+   */
+  static async fromKeyPair(options: { issuer: string; privateKeyPem: string; publicKeyPem: string }): Promise<LocalServiceAccountIssuer> {
+    if (!options.issuer) throw new LocalIssuerError('issuer', 'is empty: pass the issuer URL the verifier will trust');
+    const privateKey = await importPKCS8(options.privateKeyPem, 'RS256');
+    const publicKey = await importSPKI(options.publicKeyPem, 'RS256', { extractable: true });
+    const spki = await exportSPKI(publicKey);
+    const der = Buffer.from(spki.replace(/-----[A-Z ]+-----|\s/g, ''), 'base64');
+    // kube-apiserver pkg/serviceaccount/jwt.go keyIDFromPublicKey: base64url(sha256(PKIX DER)), no padding.
+    const keyId = createHash('sha256').update(der).digest('base64url');
+    const jwk = { ...(await exportJWK(publicKey)), kid: keyId, use: 'sig', alg: 'RS256' };
+    return new LocalServiceAccountIssuer(options.issuer, 'RS256', privateKey, jwk, keyId, spki);
+  }
+
   /** RS256 by default, like kube-apiserver's default `--service-account-signing-key-file` (RSA). */
   static async create(options: { issuer: string; algorithm?: 'RS256' | 'ES256' }): Promise<LocalServiceAccountIssuer> {
     if (!options.issuer) throw new LocalIssuerError('issuer', 'is empty: pass the issuer URL the verifier will trust');
@@ -130,9 +154,11 @@ export class LocalServiceAccountIssuer {
       jti: randomUUID(),
       'kubernetes.io': {
         namespace: options.namespace,
-        ...(options.node ? { node: { ...options.node } } : {}),
+        ...(options.node ? { node: options.node.uid ? { ...options.node } : { name: options.node.name } } : {}),
         ...(options.pod ? { pod: { ...options.pod } } : {}),
+        ...(options.secret ? { secret: { ...options.secret } } : {}),
         serviceaccount: { name: options.serviceAccountName, uid: options.serviceAccountUid ?? randomUUID() },
+        ...(options.warnAfter !== undefined ? { warnafter: options.warnAfter } : {}),
       },
       nbf,
       sub: `system:serviceaccount:${options.namespace}:${options.serviceAccountName}`,
