@@ -4,7 +4,7 @@ import { admitNamespace, admitPodServiceAccount, applyGenerateName, defaultNames
 import { jsonPatch, mergePatch, strategicMerge } from './patch.ts';
 import { groupResource, groupVersion, type ResourceType } from './resources.ts';
 import { fieldMatcher, labelMatcher } from './selectors.ts';
-import { alreadyExists, ApiError, badRequest, conflict, forbidden, invalid, methodNotSupported, notFound, OPTIMISTIC_LOCK_MESSAGE, unsupportedMediaType } from './status-errors.ts';
+import { alreadyExists, type ApiError, badRequest, conflict, forbidden, invalid, methodNotSupported, notFound, OPTIMISTIC_LOCK_MESSAGE, unsupportedMediaType } from './status-errors.ts';
 import type { ObjectStore } from './store.ts';
 import { clone, isObject, nowRfc3339, str, type Json, type JsonObject, type KubeObject } from './types.ts';
 import { fieldRequired } from './validation.ts';
@@ -162,7 +162,7 @@ export class Registry {
       if (!existing) {
         if (subresource) throw notFound(groupResource(type), name);
         const metadata = isObject(applied.metadata) ? applied.metadata : {};
-        if (str(metadata.name) && metadata.name !== name) throw badRequest(`the name of the object (${String(metadata.name)}) does not match the name on the URL (${name})`);
+        if (str(metadata.name) && metadata.name !== name) throw badRequest(`the name of the object (${str(metadata.name) ?? ''}) does not match the name on the URL (${name})`);
         const created = await this.create(type, namespace, { ...applied, metadata: { ...metadata, name } });
         return created;
       }
@@ -192,10 +192,10 @@ export class Registry {
     const existing = this.get(type, namespace, name);
     const preconditions = isObject(options.preconditions) ? options.preconditions : {};
     if (str(preconditions.uid) && preconditions.uid !== existing.metadata.uid) {
-      throw conflict(groupResource(type), name, `Precondition failed: UID in precondition: ${String(preconditions.uid)}, UID in object meta: ${String(existing.metadata.uid)}`);
+      throw conflict(groupResource(type), name, `Precondition failed: UID in precondition: ${str(preconditions.uid) ?? ''}, UID in object meta: ${str(existing.metadata.uid) ?? ''}`);
     }
     if (str(preconditions.resourceVersion) && preconditions.resourceVersion !== existing.metadata.resourceVersion) {
-      throw conflict(groupResource(type), name, `Precondition failed: ResourceVersion in precondition: ${String(preconditions.resourceVersion)}, ResourceVersion in object meta: ${String(existing.metadata.resourceVersion)}`);
+      throw conflict(groupResource(type), name, `Precondition failed: ResourceVersion in precondition: ${str(preconditions.resourceVersion) ?? ''}, ResourceVersion in object meta: ${str(existing.metadata.resourceVersion) ?? ''}`);
     }
     if (type.kind === 'Namespace') return { code: 200, body: this.#deleteNamespace(existing) };
     if (type.kind === 'Pod') return { code: 200, body: this.#deletePod(existing, options, query) };

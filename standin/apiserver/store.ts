@@ -1,4 +1,4 @@
-import { clone, type KubeObject } from './types.ts';
+import { clone, str, type KubeObject } from './types.ts';
 
 /**
  * In-memory storage with the etcd3 store's observable contract (k8s.io/apiserver pkg/storage/etcd3):
@@ -56,7 +56,7 @@ export class ObjectStore {
       out.push(clone(object));
     }
     // etcd lists in key order: namespace, then name.
-    return out.sort((a, b) => key(resource, String(a.metadata.namespace ?? ''), a.metadata.name).localeCompare(key(resource, String(b.metadata.namespace ?? ''), b.metadata.name)));
+    return out.sort((a, b) => key(resource, str(a.metadata.namespace), a.metadata.name).localeCompare(key(resource, str(b.metadata.namespace), b.metadata.name)));
   }
 
   /** Writes (creating or replacing) and stamps a new resourceVersion; returns the stored copy. */

@@ -1,4 +1,4 @@
-import { LocalServiceAccountIssuer } from '../../harness/identity/local-issuer.ts';
+import type { LocalServiceAccountIssuer } from '../../harness/identity/local-issuer.ts';
 import { badRequest, conflict, invalid, notFound } from './status-errors.ts';
 import type { ObjectStore } from './store.ts';
 import { isObject, nowRfc3339, str, type JsonObject, type KubeObject } from './types.ts';
@@ -43,7 +43,7 @@ export async function createToken(store: ObjectStore, tokens: TokenIssuer, names
   const accountUid = str(account.metadata.uid) ?? '';
   // TokenRequestServiceAccountUIDValidation (beta, on): a request naming another UID conflicts.
   if (str(meta.uid) && meta.uid !== accountUid) {
-    throw conflict({ group: 'authentication.k8s.io', resource: 'TokenRequest' }, name, `the UID in the token request (${String(meta.uid)}) does not match the UID of the service account (${accountUid})`);
+    throw conflict({ group: 'authentication.k8s.io', resource: 'TokenRequest' }, name, `the UID in the token request (${str(meta.uid) ?? ''}) does not match the UID of the service account (${accountUid})`);
   }
   const spec = isObject(body.spec) ? body.spec : {};
   const audiences = Array.isArray(spec.audiences) && spec.audiences.length > 0 ? spec.audiences.filter((a): a is string => typeof a === 'string') : [...tokens.apiAudiences];
