@@ -171,9 +171,9 @@ export async function startKubelet(options: KubeletOptions): Promise<RunningKube
       controller?.abort();
       clearInterval(heartbeat);
       await loop;
-      // Containers keep running when a real kubelet stops; the stand-in's do too. Only pending
-      // deletions finish.
+      // Pending deletions finish; every other pod's loops end, its containers keep running.
       await Promise.all(stops);
+      await Promise.all([...workers.values()].map((w) => w.halt()));
     },
   };
 }

@@ -256,6 +256,19 @@ export class PodWorker {
     this.#set(container.name, { kind: 'running', startedAt, image: ref, imageID, containerID });
   }
 
+  /**
+   * The kubelet stops: end this pod's loops (retries, back-off) and detach from its containers.
+   * The containers keep running in containerd, as they do when a real kubelet stops; only the
+   * attached `ctr tasks start` clients end (killing the client does not kill the task).
+   */
+  async halt(): Promise<void> {
+    if (this.stopped) return;
+    this.#abort.abort();
+    for (const { process: child } of this.#containers.values()) child?.kill('SIGKILL');
+    await this.done;
+    await this.#writes;
+  }
+
   /** Pod deleted (or being deleted): kill and remove its containers; with `finalDelete`, delete the pod object. */
   async stop(finalDelete: boolean): Promise<void> {
     if (this.stopped) return;
