@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions, type V1Node } from '@kubernetes/client-node';
 
 /**
@@ -7,8 +7,8 @@ import { CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions, type V1Node } f
  * (reference/kind-standin-node.md §1, kind pkg/cluster/internal/create/actions/*):
  *   kubectl --kubeconfig=/etc/kubernetes/admin.conf taint nodes --all node-role.kubernetes.io/control-plane-
  *   kubectl --kubeconfig=/etc/kubernetes/admin.conf label nodes --all node.kubernetes.io/exclude-from-external-load-balancers-
- *   kubectl create --kubeconfig=/etc/kubernetes/admin.conf -f -          (the CNI manifest, installcni/cni.go)
- *   kubectl --kubeconfig=/etc/kubernetes/admin.conf apply -f -           (the StorageClass, installstorage/storage.go)
+ * (kind's `create -f -` / `apply -f -` of the CNI and StorageClass manifests are kept, not applied, by
+ * the kubectl wrapper in fixtures/standin-node-layer without starting Node.)
  *   kubectl --kubeconfig=/etc/kubernetes/admin.conf get nodes --selector=node-role.kubernetes.io/control-plane
  *           -o=jsonpath='{.items..status.conditions[-1:].status}'        (waitforready/waitforready.go)
  */
@@ -71,20 +71,6 @@ export function renderReadinessJsonpath(template: string, nodes: readonly V1Node
   return `${match[1] ?? ''}${statuses.join(' ')}${match[2] ?? ''}`;
 }
 
-async function saveManifest(verb: string, stdin: string): Promise<string> {
-  const dir = '/kind/standin';
-  await mkdir(dir, { recursive: true });
-  const path = `${dir}/kubectl-${verb}-${Date.now()}.yaml`;
-  await writeFile(path, stdin);
-  return path;
-}
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString();
-}
-
 /** Removes (`key-`) a taint or label from every node, as `kubectl taint|label nodes --all key-` does. */
 async function removeFromAllNodes(core: CoreV1Api, what: 'taint' | 'label', spec: string): Promise<string[]> {
   if (!spec.endsWith('-')) throw new Error(`only removal (key-) is emulated, got ${spec}`);
@@ -116,13 +102,6 @@ export async function runKubectl(argv: readonly string[]): Promise<number> {
   const [verb, resource, ...rest] = call.words;
   if (verb === 'version') {
     process.stdout.write(`Client Version: ${(await readFile('/kind/version', 'utf8')).trim()} (stand-in)\n`);
-    return 0;
-  }
-  if ((verb === 'create' || verb === 'apply') && call.file === '-') {
-    // The CNI DaemonSet and the StorageClass need controllers the stand-in does not have; keep them
-    // for inspection and say plainly that they were not applied.
-    const path = await saveManifest(verb, await readStdin());
-    process.stdout.write(`stand-in: manifest saved to ${path}, not applied (the stand-in cluster runs no DaemonSets or storage provisioners)\n`);
     return 0;
   }
   const kc = new KubeConfig();

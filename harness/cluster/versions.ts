@@ -92,8 +92,10 @@ export const KUBERNETES_VERSIONS: Readonly<Record<KubernetesMinor, KubernetesVer
  * file kind reads to pick the kubeadm API (v1beta3 below 1.36, v1beta4 from 1.36).
  */
 export function kubernetesRelease(version: KubernetesVersion): string {
-  const tag = /:(v\d+\.\d+\.\d+)(?:@|$)/.exec(version.nodeImage);
-  if (!tag?.[1]) throw new Error(`version table entry ${version.minor} has a node image without a vX.Y.Z tag: ${version.nodeImage}`);
+  // The pinned image of the table entry: a stand-in (or loaded) image in `version.nodeImage` has no release tag.
+  const pinned = KUBERNETES_VERSIONS[version.minor].nodeImage;
+  const tag = /:(v\d+\.\d+\.\d+)(?:@|$)/.exec(pinned);
+  if (!tag?.[1]) throw new Error(`version table entry ${version.minor} has a node image without a vX.Y.Z tag: ${pinned}`);
   return tag[1];
 }
 

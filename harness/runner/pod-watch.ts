@@ -14,6 +14,15 @@ async function podEvents(core: CoreV1Api, namespace: string, name: string): Prom
 }
 
 /**
+ * A watch that ends this way is re-opened: the server closed it, or client-node gave up after 30 s
+ * without a byte (its inactivity timeout, a `TimeoutError`), which a quiet pod — an image still
+ * pulling — causes on a real API server as much as on the stand-in.
+ */
+function reopens(error: unknown): boolean {
+  return error instanceof Error || error instanceof DOMException ? error.name === 'AbortError' || error.name === 'TimeoutError' : false;
+}
+
+/**
  * Waits for a pod's verdict with an API watch (no polling): resolves on the first status that
  * decides it (DESIGN.md decision 6), or inconclusive when `timeoutMs` passes. A watch the server
  * closes early is re-opened.
@@ -52,7 +61,7 @@ export async function awaitPodFate(kc: KubeConfig, namespace: string, name: stri
       if (settled) return;
       controller = await watch.watch(`/api/v1/namespaces/${namespace}/pods`, { fieldSelector: `metadata.name=${name}` }, onPod, (error: unknown) => {
         if (settled) return;
-        if (error && !(error instanceof Error && error.name === 'AbortError')) finish(Promise.reject(error instanceof Error ? error : new Error(`pod watch failed: ${JSON.stringify(error)}`)));
+        if (error && !reopens(error)) finish(Promise.reject(error instanceof Error ? error : new Error(`pod watch failed: ${JSON.stringify(error)}`)));
         else void open().catch((e: unknown) => finish(Promise.reject(e instanceof Error ? e : new Error(String(e)))));
       });
     };
