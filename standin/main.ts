@@ -4,17 +4,19 @@
 //   standin apiserver --kubeadm-config /kind/kubeadm.conf --pki /etc/kubernetes/pki
 //   standin kubelet   --kubeadm-config /kind/kubeadm.conf --role control-plane|worker
 //   standin kubectl   <kind's kubectl calls>
-import { existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig, type V1Taint } from '@kubernetes/client-node';
 import { startApiServer } from './apiserver/index.ts';
 import { runKubectl } from './kubectl.ts';
+import { STANDIN_NODE_FILES } from './paths.ts';
 import { parseKubeadmConfig, startKubelet, type KubeadmNodeConfig } from './kubelet/index.ts';
 
 /** kubeadm's default --service-account-issuer: https://kubernetes.default.svc.<dnsDomain> (phases/controlplane/manifests.go). */
 const KUBEADM_ISSUER = 'https://kubernetes.default.svc.cluster.local';
 const API_PORT = 6443;
+
 /** containerd as kind's node image runs it, and the registry hosts directory kind's patch sets (config_path). */
 const CONTAINERD = { address: '/run/containerd/containerd.sock', namespace: 'k8s.io', hostsDir: '/etc/containerd/certs.d' } as const;
 
@@ -52,6 +54,7 @@ async function apiserver(args: readonly string[]): Promise<void> {
     bootstrapTokens: config.bootstrapToken ? [config.bootstrapToken] : [],
     version: kindVersion(),
     log: stamp,
+    onUnimplemented: (line) => appendFileSync(STANDIN_NODE_FILES.unimplementedLog, `${line}\n`),
   });
   stamp(JSON.stringify({ msg: 'stand-in API server serving', url: server.url }));
   const stop = (): void => void server.close().then(() => process.exit(0));

@@ -105,6 +105,8 @@ export interface Environment {
   readonly containerdVersion?: string;
   /** The distribution registry image the run used (`pullproof/registry-offline:<hash>` or registry:3's pinned ref). */
   readonly registryImage?: string;
+  /** Node depth only: API calls the stand-in API server answered as not implemented (empty on a sound run). */
+  readonly standinUnimplemented?: readonly string[];
 }
 
 export interface VersionResult {

@@ -11,6 +11,7 @@ import { ensureKindNetwork, removeKindNetworkIfOurs } from '../cluster/kind-netw
 import { kindExportLogs } from '../cluster/kind-cli.ts';
 import { createCluster, newClusterName, type Cluster, type NeedsInput } from '../cluster/lifecycle.ts';
 import { isStandinImage } from '../cluster/standin-image.ts';
+import { STANDIN_NODE_FILES } from '../../standin/paths.ts';
 import type { KubernetesVersion } from '../cluster/versions.ts';
 import type { PodResult, ScenarioResult, VersionResult } from '../results/model.ts';
 import { applicability } from '../scenario/define.ts';
@@ -187,6 +188,18 @@ async function runScenarioInCluster(instance: ScenarioInstance, ctx: Omit<PodCon
 }
 
 /**
+ * What the stand-in API server answered with "not implemented" (standin/paths.ts): a call the
+ * harness or the stand-in kubelet makes that the stand-in does not emulate would otherwise show only
+ * as a failed step. Empty on a healthy run; the node-depth tests require it.
+ */
+async function standinUnimplementedCalls(cluster: Cluster): Promise<string[]> {
+  const controlPlane = cluster.nodes.find((n) => n.endsWith('-control-plane')) ?? cluster.nodes[0];
+  if (!controlPlane) return [];
+  const r = await execa('docker', ['exec', controlPlane, 'cat', STANDIN_NODE_FILES.unimplementedLog], { reject: false });
+  return r.exitCode === 0 ? r.stdout.split('\n').filter(Boolean) : [];
+}
+
+/**
  * A registry kept by an earlier run (--keep, or a killed process) still answers to the alias on the
  * kind network: Docker DNS would then hand nodes either registry. Remove ours before starting.
  */
@@ -213,6 +226,7 @@ export async function runAtClusterDepth(options: ClusterDepthOptions): Promise<V
   const registryAlias = depth === 'node' ? `${REGISTRY_ALIAS}-${randomBytes(3).toString('hex')}` : REGISTRY_ALIAS;
   const registryHost = `${registryAlias}:5000`;
   let clustersCreated = 0;
+  const unimplemented: string[] = [];
   // Stand-in clusters are never reused (their alias and port are run-unique): their node files go
   // to a directory of this run's own, so concurrent runs cannot rewrite each other's mounted bundle.
   const workRoot = depth === 'node' ? await mkdtemp(join(tmpdir(), 'pullproof-standin-run-')) : options.workRoot;
@@ -280,6 +294,11 @@ export async function runAtClusterDepth(options: ClusterDepthOptions): Promise<V
       );
       for (const r of groupResults) log(`  ${r.name}: ${r.pods.map((p) => `${p.pod}=${p.outcome}`).join(', ')}`);
       results.push(...groupResults);
+      if (depth === 'node') {
+        const calls = await standinUnimplementedCalls(cluster);
+        if (calls.length > 0) log(` ! the stand-in API server was sent ${calls.length} call(s) it does not implement: ${calls.join('; ')}`);
+        unimplemented.push(...calls);
+      }
       if (groupResults.some((r) => r.pods.some((p) => p.outcome === 'mismatch' || p.outcome === 'inconclusive'))) {
         await kindExportLogs(cluster.name, join(options.artifactsDir, 'kind-logs', cluster.name));
       }
@@ -304,7 +323,11 @@ export async function runAtClusterDepth(options: ClusterDepthOptions): Promise<V
   return {
     kubernetes: kubernetes.minor,
     depth,
-    environment: { nodeImage, featureGates: gates, ...(registryImage ? { registryImage } : {}) },
+    environment: {
+      nodeImage, featureGates: gates,
+      ...(registryImage ? { registryImage } : {}),
+      ...(depth === 'node' ? { standinUnimplemented: [...new Set(unimplemented)] } : {}),
+    },
     scenarios: [...results, ...notApplicable],
   };
 }

@@ -31,6 +31,8 @@ export interface ApiServerOptions {
   /** `/version` gitVersion, e.g. the node image's /kind/version (`v1.33.1`). Default v1.33.0. */
   readonly version?: string;
   readonly log: (line: string) => void;
+  /** Called with each line `unimplemented()` records, as it happens (the node entry keeps them in a file the harness reads). */
+  readonly onUnimplemented?: (line: string) => void;
 }
 
 export interface StartedApiServer {
@@ -64,7 +66,10 @@ export async function startApiServer(options: ApiServerOptions): Promise<Started
       serverAddress: () => url.replace(/^https?:\/\//, ''),
       version: options.version ?? 'v1.33.0',
       log: options.log,
-      recordUnimplemented: (line) => unimplemented.push(line),
+      recordUnimplemented: (line) => {
+        unimplemented.push(line);
+        options.onUnimplemented?.(line);
+      },
     },
     options.tls,
   );

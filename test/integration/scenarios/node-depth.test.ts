@@ -54,6 +54,10 @@ describeWithDocker('built-in scenarios through the cluster runner on stand-in cl
       expect(version().environment.nodeImage).toMatch(/^pullproof\/standin-node:[0-9a-f]{16}$/);
     });
 
+    it('sent the stand-in API server nothing it does not implement (harness and stand-in kubelet alike)', () => {
+      expect(version().environment.standinUnimplemented).toEqual([]);
+    });
+
     it('matches every expectation a stand-in cluster can check: 0 mismatches, 0 inconclusive', () => {
       const pods = version().scenarios.flatMap((s) => s.pods.map((p) => ({ pod: `${s.name}/${p.pod}`, outcome: p.outcome, note: p.note })));
       expect(pods.filter((p) => p.outcome === 'mismatch' || p.outcome === 'inconclusive')).toEqual([]);
