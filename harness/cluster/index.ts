@@ -20,6 +20,4 @@ export { ensureKindNetwork, removeKindNetworkIfOurs, kindNetworkGateway, KIND_NE
 export type { KindNetwork } from './kind-network.ts';
 export { kindCreate, kindDelete, kindClusters, clusterContainers, kindExportLogs, kindKubeconfig, kindVersion, readNodeFile } from './kind-cli.ts';
 export { ensureStandinNodeImage, standinBaseImageRef, isStandinImage, STANDIN_RECIPE_DIR, STANDIN_LABEL, HOST_APT_SOURCES } from './standin-image.ts';
-export { bundleNodeRunner, installNodeRunner, runConformanceInNode } from './node-runner.ts';
-export type { InNodeRun } from './node-runner.ts';
 export { ClusterConfigError, ClusterStepError, ClusterAbortedError, NodeImageMissingError, HostCommandError, KindVersionError } from './errors.ts';

@@ -31,7 +31,7 @@ export function registerRun(program: Command): void {
   program
     .command('run')
     .description('run the built-in scenarios and report which pods pulled which images (`make e2e` runs it at cluster depth)')
-    .option('--depth <depth>', 'cluster: real kind clusters (needs kindest/node); node: real kind with a stand-in node, runner inside it; plugin: kubelet-exact runner + real registry and containerd, no cluster', 'cluster')
+    .option('--depth <depth>', 'cluster: real kind clusters (kindest/node); node: the same cluster runner on a stand-in cluster (stand-in API server and kubelet, built locally); plugin: kubelet-exact runner + real registry and containerd, no cluster', 'cluster')
     .option('--k8s <minors>', 'comma-separated Kubernetes minors, run one after another', DEFAULT_MINOR)
     .option('--scenario <name...>', 'only these scenarios (default: all, or $PULLPROOF_SCENARIOS)')
     .option('--parallel <n>', 'scenarios run at once', '4')
