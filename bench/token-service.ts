@@ -16,14 +16,14 @@ import type { ServeConfig } from './load/serve.ts';
  *
  * Memory: a fresh token-service process at a fixed 1,000 req/s (valid tokens, then ungranted
  * ones), then idle; RSS from /proc. Default SOAK_SECONDS per phase; BENCH_LONG=1 runs the full
- * 60 s phases. BENCH_PROFILE=1 also writes a CPU profile of the token service under load to
- * artifacts/bench-profile/ and prints its top self-time frames.
+ * 60 s phases. BENCH_PROFILE=1 also writes CPU profiles of both servers under load to
+ * artifacts/bench-profile/<server>/ (read them with bench/load/profile-summary.ts).
  */
 
 const SERVICE = 'pullproof-bench';
 const CONNECTIONS = 8;
-const ROUND_SECONDS = 5;
-const ROUNDS = 4;
+const ROUND_SECONDS = 4;
+const ROUNDS = 6;
 const LONG = process.env.BENCH_LONG === '1';
 const SOAK_SECONDS = LONG ? 60 : 15;
 const IDLE_SECONDS = 20;
@@ -59,12 +59,14 @@ function plan(server: ServerProcess, s: Setup, headers: Record<string, string>, 
 const median = (values: readonly number[]): number => percentile(values, 50);
 
 export async function throughput(s: Setup): Promise<Figure[]> {
-  const profileFlags = process.env.BENCH_PROFILE === '1' ? ['--cpu-prof', '--cpu-prof-dir=artifacts/bench-profile'] : [];
+  const profile = (kind: ServerKind): string[] => (process.env.BENCH_PROFILE === '1' ? ['--cpu-prof', `--cpu-prof-dir=artifacts/bench-profile/${kind}`] : []);
   const servers: Record<ServerKind, ServerProcess> = {
-    'token-service': await startServer('token-service', s.config, profileFlags),
-    floor: await startServer('floor', s.config),
+    'token-service': await startServer('token-service', s.config, profile('token-service')),
+    floor: await startServer('floor', s.config, profile('floor')),
   };
   const rounds: Record<ServerKind, LoadResult[]> = { 'token-service': [], floor: [] };
+  const cpuPerRequest: Record<ServerKind, number[]> = { 'token-service': [], floor: [] };
+  const mainCpuPerRequest: Record<ServerKind, number[]> = { 'token-service': [], floor: [] };
   const rss: Record<ServerKind, { before: number; after: number }> = { 'token-service': { before: 0, after: 0 }, floor: { before: 0, after: 0 } };
   try {
     for (const kind of ['token-service', 'floor'] as const) {
@@ -74,7 +76,11 @@ export async function throughput(s: Setup): Promise<Figure[]> {
     for (let round = 0; round < ROUNDS; round++) {
       const order: ServerKind[] = round % 2 === 0 ? ['token-service', 'floor'] : ['floor', 'token-service'];
       for (const kind of order) {
+        const cpuBefore = servers[kind].cpuSeconds();
         const result = await runClient(plan(servers[kind], s, s.granted, ROUND_SECONDS));
+        const cpuAfter = servers[kind].cpuSeconds();
+        cpuPerRequest[kind].push(((cpuAfter.all - cpuBefore.all) / result.requests) * 1e6);
+        mainCpuPerRequest[kind].push(((cpuAfter.main - cpuBefore.main) / result.requests) * 1e6);
         if (result.errors > 0) throw new Error(`${kind} answered ${result.errors} of ${result.requests} bench requests with a status other than 200`);
         rounds[kind].push(result);
       }
@@ -92,6 +98,18 @@ export async function throughput(s: Setup): Promise<Figure[]> {
     { name: 'token service grants', value: median(ours.map((r) => r.perSecond)), unit: 'grants/s', note: `${note}; rounds ${rates(ours)}` },
     { name: 'same-work floor grants', value: median(floor.map((r) => r.perSecond)), unit: 'grants/s', note: `rounds ${rates(floor)}` },
     { name: 'token service / same-work floor throughput', value: median(ratios), unit: 'ratio', note: `per round ${ratios.map((r) => r.toFixed(2)).join(', ')}; goal ≥ 0.8` },
+    {
+      name: 'token service / same-work floor CPU per grant',
+      value: median(cpuPerRequest['token-service']) / median(cpuPerRequest.floor),
+      unit: 'ratio',
+      note: `${median(cpuPerRequest['token-service']).toFixed(0)} vs ${median(cpuPerRequest.floor).toFixed(0)} µs of server CPU (all threads, /proc) per grant`,
+    },
+    {
+      name: 'token service / same-work floor main-thread CPU per grant',
+      value: median(mainCpuPerRequest['token-service']) / median(mainCpuPerRequest.floor),
+      unit: 'ratio',
+      note: `${median(mainCpuPerRequest['token-service']).toFixed(0)} vs ${median(mainCpuPerRequest.floor).toFixed(0)} µs (the JS thread alone)`,
+    },
     { name: 'token service latency p50', value: median(ours.map((r) => r.p50)), unit: 'ms' },
     { name: 'token service latency p99', value: median(ours.map((r) => r.p99)), unit: 'ms' },
     { name: 'same-work floor latency p50', value: median(floor.map((r) => r.p50)), unit: 'ms' },

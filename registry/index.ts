@@ -6,11 +6,13 @@ import type { RegistryAuthSettings } from './container/registry-container.ts';
 import type { TokenService } from './token-service/server.ts';
 
 export { startTokenService, parseBasicAuthorization, LIMITS, TokenServiceStartError, TokenServiceConfigError } from './token-service/server.ts';
-export type { TokenService, TokenServiceOptions, AdminIdentity, StaticUser } from './token-service/server.ts';
+export type { TokenService, TokenServiceOptions, AdminIdentity, StaticUser, AuditLimits } from './token-service/server.ts';
 export { ServiceAccountVerifier, ServiceAccountTokenError, IssuerDiscoveryError, ALLOWED_ALGORITHMS } from './token-service/service-account.ts';
 export type { IssuerTrust, ServiceAccountIdentity, RejectionReason } from './token-service/service-account.ts';
 export { AuditLog, REDACTED } from './token-service/audit.ts';
-export type { AuditEntry } from './token-service/audit.ts';
+export type { AuditEntry, AuditDrops, AuditLogOptions } from './token-service/audit.ts';
+export { AuditFile } from './token-service/audit-file.ts';
+export type { AuditFileOptions } from './token-service/audit-file.ts';
 export { parseScope, parseScopes, formatScope, ScopeError } from './token-service/scope.ts';
 export type { ResourceScope } from './token-service/scope.ts';
 export { createTokenSigner, libtrustKeyId, SigningSetupError } from './token-service/signing.ts';

@@ -17,7 +17,15 @@ export interface ServerProcess {
   readonly port: number;
   /** Resident set size, read from /proc (outside the process), MiB. */
   rssMiB(): number;
+  /** CPU time (user + system) so far, from /proc, seconds: all threads, and the main (JS) thread alone. */
+  cpuSeconds(): { all: number; main: number };
   stop(): Promise<void>;
+}
+
+/** proc(5) stat: utime and stime are fields 14 and 15, in clock ticks (USER_HZ = 100 on Linux). */
+function cpuOf(statFile: string): number {
+  const fields = readFileSync(statFile, 'utf8').replace(/^.*\) /s, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 function exited(child: ChildProcess): Promise<void> {
@@ -41,6 +49,7 @@ export async function startServer(kind: ServerKind, config: ServeConfig, nodeFla
     kind,
     pid,
     port,
+    cpuSeconds: () => ({ all: cpuOf(`/proc/${pid}/stat`), main: cpuOf(`/proc/${pid}/task/${pid}/stat`) }),
     rssMiB: () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? Number.NaN) / 1024,
     async stop() {
       child.kill('SIGTERM');

@@ -1,4 +1,4 @@
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { AuditFile, type AuditFileOptions } from './audit-file.ts';
 
 /**
  * One structured entry per decision of the token service (token grant, exchange). Entries are
@@ -6,15 +6,24 @@ import { createWriteStream, type WriteStream } from 'node:fs';
  * was granted, and why anything was refused. Secrets never reach the log: the AuditLog redacts
  * every string it writes (STYLE.md: "Tokens and passwords are redacted at the logging layer, not by
  * each caller") — JWT-shaped strings, the service's own credential formats, and registered secrets.
+ *
+ * Memory is bounded by bytes, not entries (100,000 entries of a busy run were ~200 MB of RSS):
+ * entries are kept as their JSON line, grouped per service account (verified, or claimed by a
+ * rejected token; everything else in one unattributed group). An account may hold at most
+ * `maxBytesPerAccount`, so one busy account cannot push out the entries another account's verdict
+ * cites; past `maxBytes` overall the oldest entries go first. Whenever an account lost entries,
+ * `auditFor` starts with a `dropped` marker saying how many and until when, and the audit file
+ * (rotated at a size cap, see audit-file.ts) still has them.
  */
 
 export interface AuditEntry {
   readonly time: string;
   readonly client: string;
-  readonly endpoint: 'token' | 'exchange';
+  /** `audit` only on a `dropped` marker (see `auditFor`), never on a decision. */
+  readonly endpoint: 'token' | 'exchange' | 'audit';
   readonly method: string;
   readonly status: number;
-  readonly outcome: 'granted' | 'partial' | 'denied' | 'rejected';
+  readonly outcome: 'granted' | 'partial' | 'denied' | 'rejected' | 'dropped';
   /** How the caller authenticated: service-account token, exchange credential, admin, refresh token, none. */
   readonly identity: 'serviceAccount' | 'exchange' | 'admin' | 'static' | 'refresh' | 'anonymous' | 'unknown';
   readonly subject?: string;
@@ -30,6 +39,8 @@ export interface AuditEntry {
   readonly requestedScopes: readonly string[];
   readonly grantedScopes: readonly string[];
   readonly denyReason?: string;
+  /** On a `dropped` marker: how many older entries about this account are no longer in memory. */
+  readonly dropped?: number;
 }
 
 export const REDACTED = '[REDACTED]';
@@ -37,24 +48,74 @@ export const REDACTED = '[REDACTED]';
 /** JWS compact serialisations (header always starts with base64url "{" = "eyJ"), and our own credential formats. */
 const SECRET_PATTERNS = [/eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*/g, /\bpp[xr]_[A-Za-z0-9_-]{20,}/g];
 
+export interface AuditLogOptions {
+  /** JSON-lines file (appended, rotated at a size cap). Without it the audit is in-process only. */
+  readonly file?: string | AuditFileOptions;
+  /** In-memory bound over all entries, bytes. Default 8 MiB. */
+  readonly maxBytes?: number;
+  /** In-memory bound per service account (and for unattributed entries), bytes. Default maxBytes / 4. */
+  readonly maxBytesPerAccount?: number;
+}
+
+/** What the in-memory bound has dropped so far. */
+export interface AuditDrops {
+  readonly entries: number;
+  /** Entries the file writer could not keep up with (only if the disk stalls), see audit-file.ts. */
+  readonly fileEntries: number;
+}
+
+interface Stored {
+  line: string;
+  readonly time: string;
+  readonly bytes: number;
+  readonly group: Group;
+  evicted: boolean;
+}
+
+/** The entries of one service account, oldest first (`head` = index of the oldest live one). */
+interface Group {
+  readonly key: string;
+  entries: Stored[];
+  head: number;
+  bytes: number;
+  dropped: number;
+  lastDroppedTime?: string;
+}
+
+/** V8 keeps an ASCII string at 1 byte per character, others at up to 2; plus the Stored record. */
+const sizeOf = (line: string): number => (Buffer.byteLength(line) === line.length ? line.length : 2 * line.length) + 160;
+const groupKey = (sa: { namespace: string; name: string } | undefined): string => (sa ? `${sa.namespace}/${sa.name}` : '');
+
 export class AuditLog {
   readonly file?: string;
-  readonly #entries: AuditEntry[] = [];
+  readonly maxBytes: number;
+  readonly maxBytesPerAccount: number;
+  readonly #groups = new Map<string, Group>();
+  /** Every stored entry in arrival order; evicted ones stay as tombstones until compacted. */
+  #order: Stored[] = [];
+  #orderHead = 0;
+  #tombstones = 0;
+  #bytes = 0;
+  #dropped = 0;
   readonly #secrets = new Set<string>();
-  readonly #stream?: WriteStream;
-  readonly #maxEntries: number;
+  #escapedSecret = false;
+  readonly #file?: AuditFile;
 
-  constructor(options: { file?: string; maxEntries?: number } = {}) {
-    this.#maxEntries = options.maxEntries ?? 100_000;
+  constructor(options: AuditLogOptions = {}) {
+    this.maxBytes = options.maxBytes ?? 8 * 2 ** 20;
+    this.maxBytesPerAccount = Math.min(this.maxBytes, options.maxBytesPerAccount ?? Math.floor(this.maxBytes / 4));
     if (options.file) {
-      this.file = options.file;
-      this.#stream = createWriteStream(options.file, { flags: 'a', mode: 0o600 });
+      this.#file = new AuditFile(typeof options.file === 'string' ? { path: options.file } : options.file);
+      this.file = this.#file.path;
     }
   }
 
   /** Registers a secret (e.g. the admin password) so it is masked wherever it would appear. */
   registerSecret(secret: string): void {
-    if (secret.length >= 4) this.#secrets.add(secret);
+    if (secret.length < 4) return;
+    this.#secrets.add(secret);
+    // A secret JSON would escape (quote, backslash, control character) may not appear verbatim in a line.
+    if (JSON.stringify(secret).length !== secret.length + 2) this.#escapedSecret = true;
   }
 
   redact(text: string): string {
@@ -62,6 +123,13 @@ export class AuditLog {
     for (const pattern of SECRET_PATTERNS) out = out.replace(pattern, REDACTED);
     for (const secret of this.#secrets) if (out.includes(secret)) out = out.split(secret).join(REDACTED);
     return out;
+  }
+
+  #mightHoldSecret(line: string): boolean {
+    if (line.includes('eyJ') || line.includes('ppx_') || line.includes('ppr_')) return true;
+    if (this.#escapedSecret) return true;
+    for (const secret of this.#secrets) if (line.includes(secret)) return true;
+    return false;
   }
 
   #redactValue(value: unknown): unknown {
@@ -74,27 +142,119 @@ export class AuditLog {
   }
 
   record(entry: Omit<AuditEntry, 'time'>): AuditEntry {
-    const redacted = this.#redactValue({ time: new Date().toISOString(), ...entry }) as AuditEntry;
-    this.#entries.push(redacted);
-    if (this.#entries.length > this.#maxEntries) this.#entries.splice(0, this.#entries.length - this.#maxEntries);
-    this.#stream?.write(`${JSON.stringify(redacted)}\n`);
+    let redacted = { time: new Date().toISOString(), ...entry } as AuditEntry;
+    let line = JSON.stringify(redacted);
+    // Most entries hold nothing secret-shaped: one scan of the serialised line proves it, and only
+    // an entry that might hold a secret is redacted field by field (cheaper per request).
+    if (this.#mightHoldSecret(line)) {
+      redacted = this.#redactValue(redacted) as AuditEntry;
+      line = JSON.stringify(redacted);
+    }
+    this.#file?.append(line);
+    this.#store(line, redacted);
     return redacted;
   }
 
+  #store(line: string, entry: AuditEntry): void {
+    const key = groupKey(entry.serviceAccount ?? entry.claimedServiceAccount);
+    let group = this.#groups.get(key);
+    if (!group) {
+      group = { key, entries: [], head: 0, bytes: 0, dropped: 0 };
+      this.#groups.set(key, group);
+    }
+    const stored: Stored = { line, time: entry.time, bytes: sizeOf(line), group, evicted: false };
+    group.entries.push(stored);
+    group.bytes += stored.bytes;
+    this.#order.push(stored);
+    this.#bytes += stored.bytes;
+    while (group.bytes > this.maxBytesPerAccount && group.entries.length - group.head > 1) this.#evictOldest(group);
+    while (this.#bytes > this.maxBytes && this.#orderHead < this.#order.length) {
+      const oldest = this.#order[this.#orderHead++] as Stored;
+      if (oldest.evicted) this.#tombstones--;
+      // Arrival order is the same in the global list and in each group, so this is its group's oldest.
+      else this.#evictOldest(oldest.group, false);
+    }
+    this.#compact();
+  }
+
+  #evictOldest(group: Group, tombstone = true): void {
+    const oldest = group.entries[group.head++] as Stored;
+    oldest.evicted = true;
+    oldest.line = '';
+    group.bytes -= oldest.bytes;
+    group.dropped++;
+    group.lastDroppedTime = oldest.time;
+    this.#bytes -= oldest.bytes;
+    this.#dropped++;
+    if (tombstone) this.#tombstones++;
+    if (group.head > 64 && group.head * 2 > group.entries.length) {
+      group.entries = group.entries.slice(group.head);
+      group.head = 0;
+    }
+  }
+
+  /** Keeps the arrival-order list proportional to what is live (amortised O(1) per entry). */
+  #compact(): void {
+    if (this.#orderHead + this.#tombstones < 1024 || (this.#orderHead + this.#tombstones) * 2 < this.#order.length) return;
+    this.#order = this.#order.slice(this.#orderHead).filter((stored) => !stored.evicted);
+    this.#orderHead = 0;
+    this.#tombstones = 0;
+  }
+
+  /** Entries still in memory, oldest first (markers excluded; see `drops` and `auditFor`). */
   entries(): readonly AuditEntry[] {
-    return [...this.#entries];
+    const live: AuditEntry[] = [];
+    for (let i = this.#orderHead; i < this.#order.length; i++) {
+      const stored = this.#order[i] as Stored;
+      if (!stored.evicted) live.push(JSON.parse(stored.line) as AuditEntry);
+    }
+    return live;
   }
 
-  /** Entries about one service account: its own token requests and its exchanges / role sessions. */
+  /** Bytes the in-memory entries are accounted at (≤ maxBytes). */
+  bytes(): number {
+    return this.#bytes;
+  }
+
+  drops(): AuditDrops {
+    return { entries: this.#dropped, fileEntries: this.#file?.dropped ?? 0 };
+  }
+
+  /**
+   * Entries about one service account: its own token requests and its exchanges / role sessions,
+   * plus rejected tokens that claimed to be this account (marked as claims). When the memory bound
+   * dropped older ones, the first entry is a `dropped` marker (endpoint `audit`, outcome
+   * `dropped`) with their count and the time of the newest one dropped.
+   */
   auditFor(query: { namespace: string; serviceAccount: string }): AuditEntry[] {
-    // Verified identities, plus rejected tokens that claimed to be this account (marked as claims).
-    const matches = (sa: { namespace: string; name: string } | undefined): boolean => sa?.namespace === query.namespace && sa.name === query.serviceAccount;
-    return this.#entries.filter((entry) => matches(entry.serviceAccount) || matches(entry.claimedServiceAccount));
+    const group = this.#groups.get(groupKey({ namespace: query.namespace, name: query.serviceAccount }));
+    if (!group) return [];
+    const entries: AuditEntry[] = [];
+    if (group.dropped > 0) entries.push(this.#droppedMarker(group, query));
+    for (let i = group.head; i < group.entries.length; i++) entries.push(JSON.parse((group.entries[i] as Stored).line) as AuditEntry);
+    return entries;
   }
 
+  #droppedMarker(group: Group, query: { namespace: string; serviceAccount: string }): AuditEntry {
+    const where = this.file ? `; the audit file ${this.file} (and its rotations) has them` : '';
+    return {
+      time: group.lastDroppedTime ?? new Date(0).toISOString(),
+      client: 'audit',
+      endpoint: 'audit',
+      method: '',
+      status: 0,
+      outcome: 'dropped',
+      identity: 'unknown',
+      subject: `system:serviceaccount:${query.namespace}:${query.serviceAccount}`,
+      requestedScopes: [],
+      grantedScopes: [],
+      denyReason: `${group.dropped} older audit entries about this service account (up to ${group.lastDroppedTime ?? '?'}) were dropped from memory by the ${this.maxBytesPerAccount}-byte per-account / ${this.maxBytes}-byte total bound${where}`,
+      dropped: group.dropped,
+    };
+  }
+
+  /** Flushes and closes the audit file (idempotent); rejects if a write failed. */
   async close(): Promise<void> {
-    const stream = this.#stream;
-    if (!stream) return;
-    await new Promise<void>((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve())));
+    await this.#file?.close();
   }
 }

@@ -56,8 +56,21 @@ export interface TokenServiceOptions {
   readonly tokenTtlSeconds?: number;
   /** Lifetime of credentials minted by /exchange. Default 900 s. */
   readonly exchangeTtlSeconds?: number;
-  /** JSON-lines audit file (appended). Without it the audit is in-process only. */
+  /** JSON-lines audit file (appended, rotated at a size cap). Without it the audit is in-process only. */
   readonly auditFile?: string;
+  /** Bounds of the audit (defaults in audit.ts / audit-file.ts: 8 MiB in memory, 64 MiB files, 3 rotations). */
+  readonly auditLimits?: AuditLimits;
+}
+
+export interface AuditLimits {
+  /** In-memory bound over all entries, bytes. */
+  readonly memoryBytes?: number;
+  /** In-memory bound per service account, bytes. */
+  readonly memoryBytesPerAccount?: number;
+  /** Size at which the audit file is rotated, bytes. */
+  readonly fileMaxBytes?: number;
+  /** Rotated audit files kept besides the current one. */
+  readonly fileKeep?: number;
 }
 
 export interface TokenService {
@@ -167,6 +180,9 @@ async function readBody(req: IncomingMessage, limit: number): Promise<string> {
   }
 }
 
+/** Reused: decode() without `stream` keeps no state between calls. */
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /** RFC 7617 Basic credentials; strict base64 (Go's StdEncoding is strict too). Undefined = no header. */
@@ -179,7 +195,7 @@ export function parseBasicAuthorization(header: string | undefined): { username:
   if (!BASE64.test(encoded)) throw new RequestError(400, 'invalid_request', 'Authorization Basic credentials are not valid base64');
   let decoded: string;
   try {
-    decoded = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(encoded, 'base64'));
+    decoded = STRICT_UTF8.decode(Buffer.from(encoded, 'base64'));
   } catch {
     throw new RequestError(400, 'invalid_request', 'Authorization Basic credentials are not UTF-8');
   }
@@ -208,7 +224,12 @@ export async function startTokenService(options: TokenServiceOptions): Promise<T
     issuers: options.serviceAccountIssuers ?? [],
     leewaySeconds: options.leewaySeconds ?? 30,
   });
-  const audit = new AuditLog(options.auditFile ? { file: options.auditFile } : {});
+  const limits = options.auditLimits ?? {};
+  const audit = new AuditLog({
+    file: options.auditFile ? { path: options.auditFile, maxBytes: limits.fileMaxBytes, keep: limits.fileKeep } : undefined,
+    maxBytes: limits.memoryBytes,
+    maxBytesPerAccount: limits.memoryBytesPerAccount,
+  });
   if (options.admin) audit.registerSecret(options.admin.password);
   let staticUsers = new Map<string, StaticUser>();
   const setStaticUsers = (users: readonly StaticUser[]): void => {
