@@ -45,6 +45,7 @@ e2e: setup
 	$(WITH_NODE) node bin/pullproof.mjs doctor $(if $(K8S),--k8s $(K8S)) $(if $(NODE_IMAGE),--node-image $(NODE_IMAGE))
 	$(WITH_NODE) TESTCONTAINERS_RYUK_DISABLED=true node bin/pullproof.mjs run $(if $(K8S),--k8s $(K8S)) $(if $(NODE_IMAGE),--node-image $(NODE_IMAGE))
 
+# Figures to compare, never pass/fail; also written to artifacts/bench.json. BENCH_LONG=1: 60 s memory soak phases.
 bench: setup
 	$(WITH_NODE) TESTCONTAINERS_RYUK_DISABLED=true node bench/run.ts
 
