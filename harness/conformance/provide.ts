@@ -74,6 +74,8 @@ export function planInvocation(provider: CredentialProvider, image: string, pod:
 export interface CacheDecision {
   /** false: kubelet uses the credentials for this pull but does not cache them. */
   readonly cached: boolean;
+  /** A negative cacheDuration: stored with expiresAt in the past, so never served from the cache. */
+  readonly expiredOnArrival: boolean;
   /** Nanoseconds until expiry when cached. */
   readonly durationNs: number | undefined;
   readonly durationText: string | undefined;
@@ -99,6 +101,28 @@ export interface ResponseContext {
   readonly rules: KubeletRules;
 }
 
+/**
+ * The service-account part of the cache key (generateServiceAccountCacheKey) and its readable
+ * parts; undefined outside service-account mode or for a pod without a service account.
+ */
+export function serviceAccountKeyFor(ctx: Omit<ResponseContext, 'image'>): { saKey: Buffer | undefined; keyParts: string[] } {
+  const cacheType = ctx.rules.cacheTypeField ? (ctx.provider.tokenAttributes?.cacheType ?? '') : '';
+  const saMode = ctx.plan.serviceAccountMode && ctx.pod.serviceAccountName !== '';
+  if (!saMode) return { saKey: undefined, keyParts: [] };
+  const saKey = serviceAccountCacheKey({
+    namespace: ctx.pod.namespace,
+    serviceAccountName: ctx.pod.serviceAccountName,
+    serviceAccountUid: ctx.pod.serviceAccountUid,
+    annotations: ctx.plan.annotations,
+    cacheType,
+    serviceAccountToken: ctx.serviceAccountToken,
+  });
+  const keyParts = [`namespace=${ctx.pod.namespace}`, `serviceAccount=${ctx.pod.serviceAccountName}`, `serviceAccountUID=${ctx.pod.serviceAccountUid}`];
+  keyParts.push(`annotations=${JSON.stringify(Object.fromEntries(Object.entries(ctx.plan.annotations).sort(([a], [b]) => (a < b ? -1 : 1))))}`);
+  if (cacheType === 'Token') keyParts.push(`token=${tokenHash(ctx.serviceAccountToken)}`);
+  return { saKey, keyParts };
+}
+
 export function evaluateResponse(response: CredentialProviderResponse, ctx: ResponseContext): ResponseVerdict {
   const cacheType = ctx.rules.cacheTypeField ? (ctx.provider.tokenAttributes?.cacheType ?? '') : '';
   // v1.34+: "Only Token cache type is valid when the service account token is returned as the
@@ -117,23 +141,8 @@ export function evaluateResponse(response: CredentialProviderResponse, ctx: Resp
   if (base === undefined) {
     return { accepted: false, reason: 'invalid-cache-key-type', kubeletLog: `credential provider plugin did not return a valid cacheKeyType: ${goQuote(response.cacheKeyType)}` };
   }
-  const saMode = ctx.plan.serviceAccountMode && ctx.pod.serviceAccountName !== '';
-  const saKey = saMode
-    ? serviceAccountCacheKey({
-        namespace: ctx.pod.namespace,
-        serviceAccountName: ctx.pod.serviceAccountName,
-        serviceAccountUid: ctx.pod.serviceAccountUid,
-        annotations: ctx.plan.annotations,
-        cacheType,
-        serviceAccountToken: ctx.serviceAccountToken,
-      })
-    : undefined;
-  const keyParts = [`base=${goQuote(base)}`];
-  if (saMode) {
-    keyParts.push(`namespace=${ctx.pod.namespace}`, `serviceAccount=${ctx.pod.serviceAccountName}`, `serviceAccountUID=${ctx.pod.serviceAccountUid}`);
-    keyParts.push(`annotations=${JSON.stringify(Object.fromEntries(Object.entries(ctx.plan.annotations).sort(([a], [b]) => (a < b ? -1 : 1))))}`);
-    if (cacheType === 'Token') keyParts.push(`token=${tokenHash(ctx.serviceAccountToken)}`);
-  }
+  const { saKey, keyParts: saParts } = serviceAccountKeyFor(ctx);
+  const keyParts = [`base=${goQuote(base)}`, ...saParts];
   // cacheDuration 0 → not cached; unset → defaultCacheDuration (0 → not cached).
   const duration = response.cacheDuration ?? ctx.provider.defaultCacheDuration ?? 0;
   const cached = duration !== 0;
@@ -142,6 +151,8 @@ export function evaluateResponse(response: CredentialProviderResponse, ctx: Resp
     auth: response.auth,
     cache: {
       cached,
+      // expiresAt = now + duration: a negative cacheDuration is stored already expired.
+      expiredOnArrival: duration < 0,
       durationNs: cached ? duration : undefined,
       durationText: cached ? formatGoDuration(duration) : undefined,
       cacheKeyType: response.cacheKeyType,

@@ -5,10 +5,13 @@ import { pullWithContainerd, redact, type PullCredential, type PullOptions, type
 import { checkBinDir, execFailureMessage, execPlugin, lookPath, type PluginExecution } from './exec-plugin.ts';
 import { kubeletRules, type FeatureGateOverrides, type KubeletRules } from './kubelet-rules.ts';
 import { BasicDockerKeyring } from './match-images.ts';
-import { evaluateResponse, planInvocation, type InvocationPlan, type PodIdentity, type ResponseVerdict } from './provide.ts';
+import { evaluateResponse, planInvocation, serviceAccountKeyFor, type InvocationPlan, type PodIdentity, type ResponseVerdict } from './provide.ts';
 import { decodeResponse, encodeRequest, ResponseRejectedError, type AuthEntry } from './protocol.ts';
 import { tokenHash } from './cache-key.ts';
+import { KubeletCredentialCache, type CacheEntryOrigin, type CacheLookup, type ProviderCredentialCache } from './credential-cache.ts';
+import { imageRepository } from './image-name.ts';
 import { CredentialProviderConfigError } from './config.ts';
+import { formatGoDuration } from './go/duration.ts';
 import { validateCredentialProviderConfig, validationFailureMessage, type FieldError } from './validate.ts';
 
 /**
@@ -42,6 +45,13 @@ export interface ConformanceOptions {
   readonly config: string;
   /** --image-credential-provider-bin-dir. */
   readonly binDir: string;
+  /**
+   * The pod's image as written (`nginx:1.25`, `r.io/team/app:v1@sha256:…`) or an already
+   * normalised repository. kubelet resolves credentials for `ParseImageName(image)`'s repository
+   * (k/k pkg/kubelet/images/image_manager.go → pkg/util/parsers/parsers.go): tag and digest
+   * stripped, Docker Hub names expanded. That repository is what matchImages, the plugin request,
+   * the cache keys and the keyring see; the containerd pull uses the full reference.
+   */
   readonly image: string;
   /** Kubernetes minor whose kubelet rules apply, e.g. "1.34". */
   readonly kubernetes: string;
@@ -72,6 +82,27 @@ export interface ConformanceOptions {
   readonly timeoutMs?: number;
   /** Pull through containerd with the resulting credentials. */
   readonly pull?: PullOptions | false;
+  /**
+   * kubelet's per-provider credential caches, to carry across calls (a sequence of pulls on one
+   * kubelet). Default: a fresh, empty cache, so every provider is executed.
+   */
+  readonly cache?: KubeletCredentialCache;
+  /** Virtual clock for the cache, in ms (default 0). */
+  readonly nowMs?: number;
+  /** This pull's index in a sequence (recorded as the origin of entries it stores). */
+  readonly pullIndex?: number;
+}
+
+/** What kubelet's cache did for one provider on this pull. */
+export interface ProviderCacheTrace {
+  /** hit: served from the cache, plugin not executed; miss: executed. */
+  readonly decision: 'hit' | 'miss';
+  readonly tried: CacheLookup['tried'];
+  readonly purged: number;
+  /** On a hit: the entry and the pull it was made for. */
+  readonly servedFrom?: { readonly baseKey: string; readonly cacheKeyType: string; readonly expiresInMs: number; readonly origin: CacheEntryOrigin };
+  /** On a miss whose response was cached. */
+  readonly stored?: { readonly baseKey: string; readonly cacheKeyType: string; readonly expiresAtMs: number; readonly expiredOnArrival: boolean };
 }
 
 export interface RedactedExecution extends Omit<PluginExecution, 'stdout' | 'stderr'> {
@@ -95,6 +126,8 @@ export interface ProviderTrace {
   readonly verdict?: ResponseVerdict extends infer V ? (V extends { accepted: true } ? Omit<V, 'auth'> : V) : never;
   /** Auth entries this provider contributed to the keyring. */
   readonly contributed: number;
+  /** kubelet's cache lookup (only when the plugin would be invoked and nothing failed before it). */
+  readonly cache?: ProviderCacheTrace;
 }
 
 export interface KeyringEntry {
@@ -108,6 +141,8 @@ export interface ConformanceResult {
   readonly configHash: string;
   readonly configSources: CredentialProviderConfig['sources'];
   readonly image: string;
+  /** The repository kubelet looks credentials up for (ParseNormalizedNamed(image).Name()). */
+  readonly repository: string;
   readonly pod: PodIdentity;
   readonly providers: readonly ProviderTrace[];
   /** BasicDockerKeyring.Lookup(image): the credentials kubelet tries, in order. */
@@ -157,14 +192,20 @@ function decodeClaims(token: string): Record<string, unknown> | undefined {
   }
 }
 
-async function provideOne(
-  provider: CredentialProvider,
-  options: ConformanceOptions,
-  pod: PodIdentity,
-  rules: KubeletRules,
-  tokens: () => TokenSource,
-): Promise<{ trace: ProviderTrace; auth: readonly (readonly [string, AuthEntry])[] }> {
-  const plan = planInvocation(provider, options.image, pod, rules);
+interface PullContext {
+  readonly options: ConformanceOptions;
+  /** The normalised repository every credential decision uses. */
+  readonly repository: string;
+  readonly pod: PodIdentity;
+  readonly rules: KubeletRules;
+  readonly tokens: () => TokenSource;
+  readonly cache: KubeletCredentialCache;
+  readonly nowMs: number;
+}
+
+async function provideOne(provider: CredentialProvider, ctx: PullContext): Promise<{ trace: ProviderTrace; auth: readonly (readonly [string, AuthEntry])[] }> {
+  const { options, repository: image, pod, rules } = ctx;
+  const plan = planInvocation(provider, image, pod, rules);
   const base = { name: provider.name, apiVersion: provider.apiVersion, plan, contributed: 0 };
   // provide(): getServiceAccountData runs (and can fail) before the required-annotation check.
   const lookupError = options.pod.serviceAccountLookupError;
@@ -177,7 +218,8 @@ async function provideOne(
   let token = '';
   if (plan.audience !== undefined) {
     // getServiceAccountToken: TokenRequest{audiences: [audience], boundObjectRef: Pod, expirationSeconds unset}.
-    const minted: string | TokenRequestError = await tokens().mint({
+    // kubelet requests the token *before* looking at its cache (the Token cache key needs its hash).
+    const minted: string | TokenRequestError = await ctx.tokens().mint({
       namespace: pod.namespace,
       serviceAccountName: pod.serviceAccountName,
       serviceAccountUid: pod.serviceAccountUid,
@@ -194,7 +236,21 @@ async function provideOne(
     }
     token = minted;
   }
-  const stdin = encodeRequest(provider.apiVersion, options.image, token, plan.annotations);
+  const providerCache: ProviderCredentialCache = ctx.cache.forProvider(provider.name);
+  const { saKey } = serviceAccountKeyFor({ provider, pod, plan, serviceAccountToken: token, rules });
+  const lookup = providerCache.lookup(image, saKey, rules.globalCacheKey, ctx.nowMs);
+  if (lookup.entry !== undefined) {
+    const e = lookup.entry;
+    const cache: ProviderCacheTrace = {
+      decision: 'hit',
+      tried: lookup.tried,
+      purged: lookup.purged,
+      servedFrom: { baseKey: e.baseKey, cacheKeyType: e.cacheKeyType, expiresInMs: e.expiresAt - ctx.nowMs, origin: e.origin },
+    };
+    return { trace: { ...base, cache, contributed: e.auth.length }, auth: e.auth };
+  }
+  const missed = { decision: 'miss' as const, tried: lookup.tried, purged: lookup.purged };
+  const stdin = encodeRequest(provider.apiVersion, image, token, plan.annotations);
   const secrets = token ? [token] : [];
   const request = token ? stdin.replace(token, `<redacted ${tokenHash(token).slice(0, 19)}…>`) : stdin;
   const tokenClaims = token ? decodeClaims(token) : undefined;
@@ -205,9 +261,9 @@ async function provideOne(
     stdout: redact(exec.stdout, [...secrets, ...passwords]),
     stderr: redact(exec.stderr, [...secrets, ...passwords]),
   });
-  const withRequest = { ...base, request, ...(tokenClaims ? { tokenClaims } : {}) };
+  const withRequest = { ...base, request, cache: missed, ...(tokenClaims ? { tokenClaims } : {}) };
   if (exec.runError !== undefined) {
-    const kubeletLog = `Failed getting credential from external registry credential provider: ${execFailureMessage(provider.name, options.image, exec)}`;
+    const kubeletLog = `Failed getting credential from external registry credential provider: ${execFailureMessage(provider.name, image, exec)}`;
     return {
       // A failed plugin's stdout is not shown: kubelet ignores it, and it may hold credentials.
       trace: { ...withRequest, execution: { ...redactedExec([]), stdout: exec.stdout ? '<not shown: the plugin failed; kubelet ignores stdout>' : '' }, failure: { kubeletLog: redact(kubeletLog, secrets), detail: exec.timedOut ? `killed after ${options.timeoutMs ?? 60_000} ms` : 'the plugin failed; see its stderr' } },
@@ -228,18 +284,31 @@ async function provideOne(
   const passwords = response.auth.map(([, a]) => a.password);
   const redactedResponse = {
     cacheKeyType: response.cacheKeyType,
-    cacheDuration: response.cacheDuration === undefined ? undefined : `${response.cacheDuration / 1e9}s`,
+    cacheDuration: response.cacheDuration === undefined ? undefined : formatGoDuration(response.cacheDuration),
     auth: response.auth.map(([key, a]) => ({
       key,
       username: a.username,
       password: token && a.password === token ? '<redacted: the service-account token itself>' : a.password ? '<redacted>' : '',
     })),
   };
-  const verdict = evaluateResponse(response, { image: options.image, provider, pod, plan, serviceAccountToken: token, rules });
+  const verdict = evaluateResponse(response, { image, provider, pod, plan, serviceAccountToken: token, rules });
   const execution = { ...redactedExec(passwords), stdout: '<not shown: holds credentials; see response>' };
   if (!verdict.accepted) return { trace: { ...withRequest, execution, response: redactedResponse, verdict }, auth: [] };
   const { auth, ...verdictWithoutAuth } = verdict;
-  return { trace: { ...withRequest, execution, response: redactedResponse, verdict: verdictWithoutAuth, contributed: auth.length }, auth };
+  let cache: ProviderCacheTrace = missed;
+  if (verdict.cache.cached) {
+    const expiresAt = ctx.nowMs + (verdict.cache.durationNs ?? 0) / 1e6;
+    providerCache.add({
+      keyHex: verdict.cache.keyHex,
+      baseKey: verdict.cache.baseKey,
+      cacheKeyType: verdict.cache.cacheKeyType,
+      expiresAt,
+      auth,
+      origin: { pull: options.pullIndex ?? 0, image, namespace: pod.namespace, serviceAccount: plan.audience !== undefined ? pod.serviceAccountName : '', podName: pod.podName },
+    });
+    cache = { ...missed, stored: { baseKey: verdict.cache.baseKey, cacheKeyType: verdict.cache.cacheKeyType, expiresAtMs: expiresAt, expiredOnArrival: verdict.cache.expiredOnArrival } };
+  }
+  return { trace: { ...withRequest, cache, execution, response: redactedResponse, verdict: verdictWithoutAuth, contributed: auth.length }, auth };
 }
 
 const DEFAULT_ISSUER = 'https://kubernetes.default.svc.cluster.local';
@@ -251,6 +320,8 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
   const config = await loadKubeletCredentialProviderConfig(options.config, rules);
   for (const provider of config.providers) await lookPath(options.binDir, provider.name);
 
+  // ParseImageName: an unparsable image never reaches the credential lookup (InvalidImageName).
+  const repository = imageRepository(options.image);
   const pod = resolvePod(options.pod);
   let issuer: TokenSource | undefined = options.tokenSource;
   let pending: Promise<TokenSource> | undefined;
@@ -266,19 +337,21 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
 
   // externalCredentialProviderKeyring.Lookup: every provider in config order adds to one keyring.
   const keyring = new BasicDockerKeyring<{ provider: string; auth: AuthEntry }>();
+  const cache = options.cache ?? new KubeletCredentialCache(options.nowMs ?? 0);
   const traces: ProviderTrace[] = [];
   for (const provider of config.providers) {
-    const { trace, auth } = await provideOne(provider, options, pod, rules, tokens);
+    const { trace, auth } = await provideOne(provider, { options, repository, pod, rules, tokens, cache, nowMs: options.nowMs ?? 0 });
     traces.push(trace);
     keyring.add(auth.map(([key, a]) => [key, { provider: provider.name, auth: a }] as const));
   }
-  const matches = keyring.lookup(options.image);
+  const matches = keyring.lookup(repository);
   const credentials: PullCredential[] = matches.map((m) => ({ username: m.value.auth.username, password: m.value.auth.password, source: `${m.value.provider} ${m.key}` }));
   const result = {
     kubernetes: rules,
     configHash: config.hash,
     configSources: config.sources,
     image: options.image,
+    repository,
     pod,
     providers: traces,
     keyring: matches.map((m) => ({ provider: m.value.provider, key: m.key, username: m.value.auth.username })),

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BasicDockerKeyring, isDefaultRegistryMatch, isImageAllowed, parseSchemelessURL, urlsMatchStr } from '../../../harness/conformance/match-images.ts';
-import { BadPatternError } from '../../../harness/conformance/go/filepath-match.ts';
+import { BadPatternError, goFilepathMatch } from '../../../harness/conformance/go/filepath-match.ts';
+import { parseGoURL } from '../../../harness/conformance/go/url.ts';
 
 // Vectors from k/k pkg/credentialprovider/keyring_test.go (reference §3.3).
 describe('matchImages (keyring.go URLsMatch)', () => {
@@ -38,8 +39,10 @@ describe('matchImages (keyring.go URLsMatch)', () => {
     expect(urlsMatchStr('app*.k8s.io', 'app1.k8s.io')).toBe(true);
   });
 
-  it('reports a malformed glob like Go filepath.Match (ErrBadPattern), and isImageAllowed treats it as no match', () => {
-    expect(() => urlsMatchStr('a[.io', 'ab.io')).toThrow(BadPatternError);
+  it('a `[` inside a host: Go >= 1.24.8 url.Parse rejects it ("invalid IP-literal"); older Go reached filepath.Match (ErrBadPattern); either way no match', () => {
+    expect(() => urlsMatchStr('a[.io', 'ab.io')).toThrow('parse "https://a[.io": invalid IP-literal');
+    expect(() => parseGoURL('https://a[.io', { strictIPLiteral: false })).not.toThrow();
+    expect(() => goFilepathMatch('a[', 'ab')).toThrow(BadPatternError);
     expect(isImageAllowed(['a[.io'], 'ab.io')).toBe(false);
     expect(isImageAllowed(['nope.io', '*.io'], 'a.io')).toBe(true);
   });

@@ -14,6 +14,8 @@ import { buildProviderBundle } from '../../../provider/index.ts';
 // exchange stub, no pull. The pull edge is covered by test/integration/conformance.
 const HOST = 'registry.pullproof.test:5000';
 const IMAGE = `${HOST}/team-a/app:v1`;
+// What kubelet resolves credentials for: ParseImageName(IMAGE)'s repository (tag stripped).
+const REPO = `${HOST}/team-a/app`;
 const V1 = 'credentialprovider.kubelet.k8s.io/v1';
 
 let root: string;
@@ -109,7 +111,7 @@ describe('runConformance with our plugin', () => {
     expect(result.providers[0]?.verdict).toEqual({
       accepted: false,
       reason: 'token-echoed',
-      kubeletLog: `Credential provider plugin returned the service account token as the password for image "${IMAGE}", which is not allowed when service account cache type is not set to 'Token'`,
+      kubeletLog: `Credential provider plugin returned the service account token as the password for image "${REPO}", which is not allowed when service account cache type is not set to 'Token'`,
     });
     expect(result.decision).toBe('pull-anonymously');
     expectNoSecrets(result, []);
@@ -144,7 +146,7 @@ describe('runConformance with our plugin', () => {
       pod: { namespace: 'team-a', serviceAccountName: 'builder', serviceAccountAnnotations: { 'pullproof.dev/role': 'other' } },
     });
     expect(result.providers[0]?.failure?.kubeletLog).toMatch(
-      /^Failed getting credential from external registry credential provider: error execing credential provider plugin pullproof-exchange for image registry\.pullproof\.test:5000\/team-a\/app:v1: exit status 1: pullproof-credential-provider: exchange endpoint .* denied the role \(403 access_denied: role not trusted\)/,
+      /^Failed getting credential from external registry credential provider: error execing credential provider plugin pullproof-exchange for image registry\.pullproof\.test:5000\/team-a\/app: exit status 1: pullproof-credential-provider: exchange endpoint .* denied the role \(403 access_denied: role not trusted\)/,
     );
     expect(result.decision).toBe('pull-anonymously');
     expectNoSecrets(result, []);
@@ -160,7 +162,7 @@ describe('runConformance with any plugin (exec exactly as kubelet)', () => {
     });
     expect(result.keyring[0]?.username).toBe('from-config-host-first-arg');
     const verdict = result.providers[0]?.verdict;
-    expect(verdict?.accepted && verdict.cache.baseKey).toBe(IMAGE);
+    expect(verdict?.accepted && verdict.cache.baseKey).toBe(REPO);
   });
 
   it('never shows the token, even when a plugin prints its stdin to stderr and stdout', async () => {
@@ -175,7 +177,7 @@ describe('runConformance with any plugin (exec exactly as kubelet)', () => {
     const result = await run({ config: await config('sleepy', provider('sleepy')), timeoutMs: 300 });
     expect(result.providers[0]?.execution?.timedOut).toBe(true);
     expect(result.providers[0]?.failure?.kubeletLog).toBe(
-      `Failed getting credential from external registry credential provider: error execing credential provider plugin sleepy for image ${IMAGE}: context deadline exceeded: `,
+      `Failed getting credential from external registry credential provider: error execing credential provider plugin sleepy for image ${REPO}: context deadline exceeded: `,
     );
   });
 
