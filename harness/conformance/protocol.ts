@@ -83,6 +83,83 @@ function parseJson(data: string): Json | undefined {
   }
 }
 
+/**
+ * Duplicate object keys, as the strict decoder sees them: apimachinery's strict JSON serializer
+ * (serializer.EnableStrict → sigs.k8s.io/json UnmarshalStrict with DisallowDuplicateFields) fails
+ * on a key repeated in one object — struct fields and map keys (`auth`) alike — where plain
+ * JSON.parse keeps the last value. Returns the paths, e.g. `cacheKeyType`, `auth[r.io]`.
+ * (The exact wording of the strict error is not printed by kubelet, which drops it unwrapped.)
+ */
+export function duplicateJsonKeys(text: string): string[] {
+  const found: string[] = [];
+  let i = 0;
+  const ws = (): void => {
+    while (i < text.length && ' \t\n\r'.includes(text[i] ?? '')) i++;
+  };
+  const str = (): string => {
+    const start = i;
+    i++; // opening quote
+    while (i < text.length && text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
+    i++;
+    return JSON.parse(text.slice(start, i)) as string;
+  };
+  const value = (path: string): void => {
+    ws();
+    const c = text[i];
+    if (c === '{') {
+      i++;
+      const seen = new Set<string>();
+      ws();
+      if (text[i] === '}') {
+        i++;
+        return;
+      }
+      for (;;) {
+        ws();
+        const key = str();
+        const child = path === 'auth' ? `auth[${key}]` : path ? `${path}.${key}` : key;
+        if (seen.has(key)) found.push(child);
+        seen.add(key);
+        ws();
+        i++; // ':'
+        value(path === '' ? key : child);
+        ws();
+        if (text[i] === ',') {
+          i++;
+          continue;
+        }
+        i++; // '}'
+        return;
+      }
+    }
+    if (c === '[') {
+      i++;
+      ws();
+      if (text[i] === ']') {
+        i++;
+        return;
+      }
+      for (let n = 0; ; n++) {
+        value(`${path}[${n}]`);
+        ws();
+        if (text[i] === ',') {
+          i++;
+          continue;
+        }
+        i++;
+        return;
+      }
+    }
+    if (c === '"') {
+      str();
+      return;
+    }
+    while (i < text.length && !',}] \t\n\r'.includes(text[i] ?? '')) i++;
+  };
+  value('');
+  return found;
+}
+
 /** schema.GroupVersion.String(): "" when both empty, the version alone for the core group. */
 function groupVersionOf(apiVersion: string): string {
   return apiVersion;
@@ -123,6 +200,8 @@ export function decodeResponse(stdout: string, expectedApiVersion: string): Cred
     // CredentialProviderRequest is registered in the same group: decodes, then the kind check fails.
     decodeFailed(kind === 'CredentialProviderRequest' ? `failed to decode CredentialProviderResponse, unexpected Kind: ${goQuote(kind)}` : `no kind ${goQuote(kind)} is registered for version ${goQuote(apiVersion)}`);
   }
+  const duplicates = duplicateJsonKeys(stdout);
+  if (duplicates.length > 0) decodeFailed(`strict decoding error: ${duplicates.map((k) => `duplicate field ${goQuote(k)}`).join(', ')}`);
   const known = ['apiVersion', 'kind', 'cacheKeyType', 'cacheDuration', 'auth'];
   const unknown = Object.keys(parsed).filter((k) => !known.includes(k));
   if (unknown.length > 0) decodeFailed(`strict decoding error: ${unknown.map((k) => `unknown field ${goQuote(k)}`).join(', ')}`);

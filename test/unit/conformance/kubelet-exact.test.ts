@@ -6,6 +6,7 @@ import { imageRepository } from '../../../harness/conformance/image-name.ts';
 import { BasicDockerKeyring, isImageAllowed, parseSchemelessURL, urlsMatchStr } from '../../../harness/conformance/match-images.ts';
 import { KubeletCredentialCache, ProviderCredentialCache } from '../../../harness/conformance/credential-cache.ts';
 import { cacheKey } from '../../../harness/conformance/cache-key.ts';
+import { decodeResponse, duplicateJsonKeys, ResponseRejectedError } from '../../../harness/conformance/protocol.ts';
 
 // Issue 11: the places where the runner disagreed with kubelet, each checked against the upstream
 // source named in the test (or its own test table where one exists).
@@ -133,5 +134,27 @@ describe("kubelet's credential cache (plugin.go getCachedCredentials / provide)"
     const caches = new KubeletCredentialCache();
     caches.forProvider('a').add(entry('r.io', 60_000));
     expect(caches.forProvider('b').lookup('r.io/x', undefined, '<global>', 0).entry).toBeUndefined();
+  });
+});
+
+describe('strict response decoding: duplicate keys (plugin.go decodeResponse → strict codec)', () => {
+  const head = '"apiVersion":"credentialprovider.kubelet.k8s.io/v1","kind":"CredentialProviderResponse"';
+  it.each([
+    [`{${head},"cacheKeyType":"Bogus","cacheKeyType":"Image"}`, 'duplicate field "cacheKeyType"'],
+    [`{${head},"cacheKeyType":"Image","auth":{"r.io":{"username":"a","password":"b"},"r.io":{"username":"c","password":"d"}}}`, 'duplicate field "auth[r.io]"'],
+    [`{${head},"cacheKeyType":"Image","auth":{"r.io":{"username":"a","username":"c"}}}`, 'duplicate field "auth[r.io].username"'],
+  ])('%s is rejected: credentials dropped', (stdout, detail) => {
+    let error: unknown;
+    try {
+      decodeResponse(stdout, 'credentialprovider.kubelet.k8s.io/v1');
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ResponseRejectedError);
+    expect((error as ResponseRejectedError).kubeletMessage).toBe('error decoding credential provider plugin response from stdout');
+    expect((error as ResponseRejectedError).detail).toContain(detail);
+  });
+  it('the same key in different objects is fine', () => {
+    expect(duplicateJsonKeys('{"a":{"x":1},"b":{"x":2}}')).toEqual([]);
   });
 });
