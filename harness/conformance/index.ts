@@ -1,7 +1,11 @@
 /** The kubelet-exact conformance runner: library API (the CLI is harness/cli/commands/conformance.ts). */
 export { runConformance, loadKubeletCredentialProviderConfig, KubeletConfigRejectedError, TokenRequestError } from './runner.ts';
-export type { ConformanceOptions, ConformanceResult, ProviderTrace, KeyringEntry, TokenSource } from './runner.ts';
-export { formatTrace } from './trace.ts';
+export type { ConformanceOptions, ConformanceResult, ProviderTrace, ProviderCacheTrace, KeyringEntry, TokenSource } from './runner.ts';
+export { formatTrace, formatSequence, cacheDecisionLine } from './trace.ts';
+export { runPullSequence } from './sequence.ts';
+export type { SequencePull, SequenceOptions, SequenceStep, CacheReuse } from './sequence.ts';
+export { KubeletCredentialCache, ProviderCredentialCache, CACHE_PURGE_INTERVAL_MS } from './credential-cache.ts';
+export type { CacheEntry, CacheEntryOrigin, CacheLookup } from './credential-cache.ts';
 export { kubeletRules, parseFeatureGates } from './kubelet-rules.ts';
 export type { KubeletRules, FeatureGateOverrides } from './kubelet-rules.ts';
 export { readCredentialProviderConfig, decodeCredentialProviderConfig, CredentialProviderConfigError } from './config.ts';

@@ -1,4 +1,6 @@
+import { formatGoDuration } from './go/duration.ts';
 import type { ConformanceResult, ProviderTrace } from './runner.ts';
+import type { SequenceStep } from './sequence.ts';
 
 /** Human-readable trace of a conformance run. Contains no token or password (the result holds none). */
 
@@ -11,8 +13,27 @@ function planLine(t: ProviderTrace): string {
   return t.plan.audience === undefined ? 'invoked without a token (requireServiceAccount: false, pod has no service account)' : `invoked with a service-account token for audience ${JSON.stringify(t.plan.audience)}, annotations ${JSON.stringify(t.plan.annotations)}`;
 }
 
+const ms = (n: number): string => formatGoDuration(n * 1e6);
+
+/** kubelet's cache decision for one provider, one line. */
+export function cacheDecisionLine(t: ProviderTrace): string | undefined {
+  const c = t.cache;
+  if (!c) return undefined;
+  const purged = c.purged > 0 ? ` (15-minute purge dropped ${c.purged} expired entr${c.purged === 1 ? 'y' : 'ies'})` : '';
+  if (c.decision === 'hit' && c.servedFrom) {
+    const o = c.servedFrom.origin;
+    const who = o.serviceAccount ? `${o.namespace}/${o.serviceAccount}` : '(no service account)';
+    return `cache HIT under ${c.servedFrom.cacheKeyType} key ${JSON.stringify(c.servedFrom.baseKey)}: plugin not executed; credential made by pull #${o.pull + 1} for ${who} pod ${o.podName} image ${o.image}, expires in ${ms(c.servedFrom.expiresInMs)}${purged}`;
+  }
+  const tried = c.tried.map((x) => `${JSON.stringify(x.baseKey)} ${x.result}`).join(', ');
+  const stored = c.stored ? (c.stored.expiredOnArrival ? `; response stored under ${c.stored.cacheKeyType} key ${JSON.stringify(c.stored.baseKey)} already expired (negative cacheDuration): never served` : `; response cached under ${c.stored.cacheKeyType} key ${JSON.stringify(c.stored.baseKey)}`) : '';
+  return `cache miss (${tried}): plugin executed${stored}${purged}`;
+}
+
 function providerBlock(t: ProviderTrace): string[] {
   const lines = [`  provider ${t.name} (${t.apiVersion})`, `    ${planLine(t)}`];
+  const cacheLine = cacheDecisionLine(t);
+  if (cacheLine) lines.push(`    ${cacheLine}`);
   if (t.tokenClaims) {
     const c = t.tokenClaims;
     lines.push(`    token: sub=${String(c.sub)} aud=${JSON.stringify(c.aud)} exp=${String(c.exp)} (value redacted)`);
@@ -47,6 +68,7 @@ export function formatTrace(result: ConformanceResult): string {
     `kubelet ${r.minor} rules (KubeletServiceAccountTokenForCredentialProviders=${r.saTokenForCredentialProviders}, cacheType ${r.cacheTypeField ? 'required' : 'absent'})`,
     `config: ${result.configSources.map((s) => `${s.path} (${s.apiVersion})`).join(', ')} — valid, hash ${result.configHash}`,
     `image: ${result.image}`,
+    `repository kubelet looks up: ${result.repository}${result.repository === result.image ? '' : ' (ParseImageName: tag/digest stripped, Docker Hub names expanded)'}`,
     `pod: ${result.pod.namespace}/${result.pod.podName} serviceAccount=${result.pod.serviceAccountName || '(none)'}`,
     'providers:',
     ...result.providers.flatMap(providerBlock),
@@ -60,6 +82,32 @@ export function formatTrace(result: ConformanceResult): string {
   if (result.pull) {
     for (const a of result.pull.attempts) lines.push(`pull attempt (${a.credentialSource ?? 'anonymous'}): ${a.ok ? 'ok' : a.message}`);
     lines.push(`pull: ${result.pull.outcome.toUpperCase()}${result.pull.outcome === 'denied' ? ` — containerd: ${result.pull.message}` : ''}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** One block per pull: repository, each consulted provider's exec-or-cache decision, whose credential. */
+export function formatSequence(steps: readonly SequenceStep[]): string {
+  const lines: string[] = [];
+  for (const step of steps) {
+    const p = step.pull;
+    lines.push(`#${step.index + 1} t=${ms(step.atMs)} ${p.namespace}/${p.podName} serviceAccount=${p.serviceAccount || '(none)'} image ${p.image} → ${step.result.repository}`);
+    for (const t of step.result.providers) {
+      if (!t.plan.invoke) {
+        if (t.plan.reason !== 'image-not-matched') lines.push(`   ${t.name}: not invoked — ${t.plan.kubeletLog}`);
+        continue;
+      }
+      if (t.failure && !t.cache) lines.push(`   ${t.name}: ${t.failure.kubeletLog}`);
+      const line = cacheDecisionLine(t);
+      if (line) lines.push(`   ${t.name}: ${line}`);
+      if (t.cache?.decision === 'miss' && t.verdict && !t.verdict.accepted) lines.push(`   ${t.name}: credentials dropped — ${t.verdict.kubeletLog}`);
+      if (t.cache?.decision === 'miss' && t.failure) lines.push(`   ${t.name}: ${t.failure.kubeletLog}`);
+    }
+    for (const r of step.reuse) {
+      const o = r.origin;
+      lines.push(`   ⚠ ${r.provider}: served a credential made for ${o.serviceAccount ? `${o.namespace}/${o.serviceAccount}` : 'a pull without service account'} pod ${o.podName} image ${o.image} — across ${r.across.join(', ')}`);
+    }
+    lines.push(`   keyring: ${step.result.keyring.length > 0 ? step.result.keyring.map((k) => `${k.provider} ${JSON.stringify(k.key)} user=${JSON.stringify(k.username)}`).join('; ') : 'no credentials (anonymous pull)'}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { Option, InvalidArgumentError, type Command } from 'commander';
 import { DEFAULT_MINOR, SUPPORTED_MINORS } from '../../cluster/versions.ts';
 import { LocalServiceAccountIssuer } from '../../identity/local-issuer.ts';
-import { formatTrace, parseFeatureGates, runConformance, type ConformanceResult } from '../../conformance/index.ts';
+import { formatSequence, formatTrace, parseFeatureGates, runConformance, runPullSequence, type ConformanceResult, type SequencePull } from '../../conformance/index.ts';
 import { CredentialProviderConfigError } from '../../conformance/config.ts';
 import { PluginRegistrationError } from '../../conformance/exec-plugin.ts';
 import { defaultContainerdAddress } from '../../conformance/containerd-pull.ts';
@@ -35,6 +35,43 @@ interface ConformanceFlags {
   keepImage?: boolean;
   expect?: 'pulled' | 'denied' | 'credentials' | 'no-credentials';
   json?: boolean;
+  then: ThenSpec[];
+}
+
+/** One `--then` pull: fields not given are inherited from the first pull (pod name: pod-<n>). */
+interface ThenSpec {
+  readonly image?: string;
+  readonly namespace?: string;
+  readonly serviceAccount?: string;
+  readonly pod?: string;
+  readonly after?: number;
+  readonly annotations?: Record<string, string>;
+}
+
+const THEN_KEYS = ['image', 'namespace', 'serviceAccount', 'pod', 'after', 'annotation'];
+
+function collectThen(value: string, previous: ThenSpec[]): ThenSpec[] {
+  const spec: { -readonly [K in keyof ThenSpec]: ThenSpec[K] } = {};
+  for (const part of value.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const eq = part.indexOf('=');
+    const key = eq > 0 ? part.slice(0, eq) : '';
+    const v = part.slice(eq + 1);
+    if (key === 'image' || key === 'namespace' || key === 'serviceAccount' || key === 'pod') spec[key] = v;
+    else if (key === 'after') spec.after = goDurationMsAllowZero(v);
+    else if (key === 'annotation') spec.annotations = collectAnnotation(v, spec.annotations ?? {});
+    else throw new InvalidArgumentError(`--then ${JSON.stringify(value)}: ${JSON.stringify(part)} is not key=value with key one of ${THEN_KEYS.join(', ')} (e.g. image=r.io/team-b/app:v1,serviceAccount=deployer,after=2m)`);
+  }
+  return [...previous, spec];
+}
+
+function goDurationMsAllowZero(value: string): number {
+  try {
+    const ns = parseGoDuration(value);
+    if (ns < 0) throw new InvalidArgumentError('must not be negative');
+    return ns / 1e6;
+  } catch (error) {
+    throw new InvalidArgumentError(`after=${value}: ${(error as Error).message} (e.g. 30s, 2m)`);
+  }
 }
 
 function collectAnnotation(value: string, previous: Record<string, string>): Record<string, string> {
@@ -74,6 +111,35 @@ async function action(flags: ConformanceFlags): Promise<void> {
     discovery = await issuer.serveDiscovery({ host: host || '127.0.0.1', port: Number(port ?? 0) });
   }
   try {
+    if (flags.then.length > 0) {
+      if (flags.pull) throw new InvalidArgumentError('--then (a pull sequence) answers which credentials kubelet would use; it does not pull: drop --pull');
+      const first: SequencePull = { image: flags.image, namespace: flags.namespace, serviceAccount: flags.serviceAccount ?? '', podName: flags.podName ?? 'pod-1', serviceAccountAnnotations: flags.annotation, atMs: 0 };
+      const pulls: SequencePull[] = [first];
+      for (const [i, t] of flags.then.entries()) {
+        const prev = pulls.at(-1) ?? first;
+        pulls.push({
+          image: t.image ?? first.image,
+          namespace: t.namespace ?? first.namespace,
+          serviceAccount: t.serviceAccount ?? first.serviceAccount,
+          podName: t.pod ?? `pod-${i + 2}`,
+          serviceAccountAnnotations: t.annotations ?? first.serviceAccountAnnotations,
+          atMs: prev.atMs + (t.after ?? 0),
+        });
+      }
+      const steps = await runPullSequence({
+        config: flags.config,
+        binDir: flags.binDir,
+        kubernetes: flags.k8s,
+        ...(flags.featureGates ? { featureGates: parseFeatureGates(flags.featureGates) } : {}),
+        ...(flags.nodeName ? { node: { name: flags.nodeName, uid: flags.nodeUid ?? flags.nodeName } } : {}),
+        tokenSource: issuer,
+        tokenExpirationSeconds: flags.tokenExpiration,
+        timeoutMs: flags.timeout,
+        pulls,
+      });
+      process.stdout.write(flags.json ? `${JSON.stringify({ pulls: steps }, null, 2)}\n` : formatSequence(steps));
+      return;
+    }
     const result = await runConformance({
       config: flags.config,
       binDir: flags.binDir,
@@ -159,11 +225,20 @@ export function registerConformance(program: Command): void {
     .option('--keep-image', 'keep the pulled image and containerd namespace')
     .addOption(new Option('--expect <outcome>', 'exit 0 only if the outcome matches (else 1)').choices(['pulled', 'denied', 'credentials', 'no-credentials']))
     .option('--json', 'print the typed result as JSON instead of the trace (no secrets in it)')
+    .option(
+      '--then <pull>',
+      'another pull on the same kubelet after the first (repeatable): comma-separated image=, namespace=, serviceAccount=, pod=, after=<Go duration>, annotation=<k>=<v>; ' +
+        'unset fields come from the first pull. Prints, per pull, the repository kubelet looks up and whether each provider is executed or served from its cache, and whose credential it was',
+      collectThen,
+      [],
+    )
     .addHelpText(
       'after',
       '\nExit status: 0 done (pulled, when --pull); 3 pull denied; 4 kubelet would reject the config or plugin dir; 1 --expect not met; 2 usage or internal error.\n' +
         'Example:\n  npx pullproof conformance --config fixtures/provider-configs/v1.34-exchange.yaml --bin-dir .cache/provider/bin \\\n' +
-        '    --image 127.0.0.1:5000/team-a/app:v1 --k8s 1.34 --namespace team-a --service-account builder --annotation pullproof.dev/role=team-a-pull --pull --plain-http',
+        '    --image 127.0.0.1:5000/team-a/app:v1 --k8s 1.34 --namespace team-a --service-account builder --annotation pullproof.dev/role=team-a-pull --pull --plain-http\n' +
+        'A pull sequence (cache decisions, no pull):\n  npx pullproof conformance --config cfg.yaml --bin-dir bin --image r.io/team-a/app:v1 --namespace team-a --service-account builder \\\n' +
+        '    --then image=r.io/team-a/tools:v2,after=1m --then pod=other,after=1m',
     )
     .action(action);
 }
