@@ -1,6 +1,6 @@
 import type { CredentialProviderConfig, CredentialProvider } from './config.ts';
 import { formatGoDuration } from './go/duration.ts';
-import { goQuote } from './go/quote.ts';
+import { goQuote, goToLower } from './go/quote.ts';
 import { parseSchemelessURL } from './match-images.ts';
 
 /**
@@ -104,7 +104,7 @@ function validateAnnotationKeys(field: string, keys: readonly string[]): FieldEr
   const errs: FieldError[] = [];
   const seen = new Set<string>();
   for (const key of keys) {
-    for (const msg of isQualifiedName(key.toLowerCase())) errs.push(fieldError('Invalid value', field, msg, { kind: 'string', value: key }));
+    for (const msg of isQualifiedName(goToLower(key))) errs.push(fieldError('Invalid value', field, msg, { kind: 'string', value: key }));
     if (seen.has(key)) errs.push(fieldError('Duplicate value', field, '', { kind: 'string', value: key }));
     seen.add(key);
   }

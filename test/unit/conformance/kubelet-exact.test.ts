@@ -158,3 +158,11 @@ describe('strict response decoding: duplicate keys (plugin.go decodeResponse →
     expect(duplicateJsonKeys('{"a":{"x":1},"b":{"x":2}}')).toEqual([]);
   });
 });
+
+describe('annotation keys are lower-cased with Go strings.ToLower before IsQualifiedName (config.go validateServiceAccountAnnotationKeys)', () => {
+  it('accepts İ as kubelet does', async () => {
+    const { validateCredentialProviderConfig } = await import('../../../harness/conformance/validate.ts');
+    const provider = { name: 'p', matchImages: ['r.io'], defaultCacheDuration: 60e9, apiVersion: 'credentialprovider.kubelet.k8s.io/v1', args: [], env: [], tokenAttributes: { serviceAccountTokenAudience: 'a', cacheType: 'Token', requireServiceAccount: true, requiredServiceAccountAnnotationKeys: ['example.com/İ'], optionalServiceAccountAnnotationKeys: [] } };
+    expect(validateCredentialProviderConfig({ providers: [provider] }, { saTokenForCredentialProviders: true, cacheTypeField: true })).toEqual([]);
+  });
+});
