@@ -286,13 +286,15 @@ export async function runAtClusterDepth(options: ClusterDepthOptions): Promise<V
       kc.loadFromFile(cluster.kubeconfigPath);
       const core = kc.makeApiClient(CoreV1Api);
       const ctx = { depth, kc, core, env: pullEnv, kubernetes, timeoutMs: options.podTimeoutMs ?? 180_000, ...(options.signal ? { signal: options.signal } : {}) };
-      const groupResults = await runLimited(instances, options.parallel ?? 4, (instance) =>
-        runScenarioInCluster(instance, ctx, runId, options.keep ?? false, registryHost).catch((error: unknown) => {
+      // Each scenario's line as soon as it has its verdicts: progress, and the time to the first verdict.
+      const groupResults = await runLimited(instances, options.parallel ?? 4, async (instance) => {
+        const result = await runScenarioInCluster(instance, ctx, runId, options.keep ?? false, registryHost).catch((error: unknown) => {
           if (options.signal?.aborted) throw error;
           return failedScenario(instance, error);
-        }),
-      );
-      for (const r of groupResults) log(`  ${r.name}: ${r.pods.map((p) => `${p.pod}=${p.outcome}`).join(', ')}`);
+        });
+        log(`  ${result.name}: ${result.pods.map((p) => `${p.pod}=${p.outcome}`).join(', ')}`);
+        return result;
+      });
       results.push(...groupResults);
       if (depth === 'node') {
         const calls = await standinUnimplementedCalls(cluster);
