@@ -67,7 +67,7 @@ export class ContainerdPullError extends Error {
   }
 }
 
-interface RunResult {
+export interface CtrRun {
   readonly code: number | null;
   readonly stdout: string;
   readonly stderr: string;
@@ -76,7 +76,7 @@ interface RunResult {
 // Passing credentials: ctr only takes them as `--user user:password` on argv (no stdin/env
 // option without a TTY). The argv is visible to local root for the pull's duration; it never
 // reaches our output: every message is redacted before it is returned.
-function run(ctr: string, args: readonly string[], timeoutMs: number): Promise<RunResult> {
+export function runCtr(ctr: string, args: readonly string[], timeoutMs = 60_000): Promise<CtrRun> {
   return new Promise((resolve) => {
     const child = spawn(ctr, [...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
@@ -110,7 +110,7 @@ export async function pullWithContainerd(image: string, credentials: readonly Pu
   const namespace = options.namespace ?? `pullproof-conformance-${randomBytes(4).toString('hex')}`;
   const timeoutMs = options.timeoutMs ?? 120_000;
   const base = ['--address', address, '--namespace', namespace];
-  const probe = await run(ctr, ['--address', address, 'version'], 15_000);
+  const probe = await runCtr(ctr, ['--address', address, 'version'], 15_000);
   if (probe.code !== 0) throw new ContainerdPullError(address, containerdMessage(probe.stderr) || `ctr exited ${probe.code}`);
   const secrets = credentials.flatMap((c) => [c.password, `${c.username}:${c.password}`]);
   const pullArgs = ['images', 'pull', ...(options.plainHttp ? ['--plain-http'] : []), ...(options.hostsDir ? ['--hosts-dir', options.hostsDir] : [])];
@@ -119,7 +119,7 @@ export async function pullWithContainerd(image: string, credentials: readonly Pu
     const tries: (PullCredential | undefined)[] = credentials.length > 0 ? [...credentials] : [undefined];
     for (const credential of tries) {
       const userArgs = credential ? ['--user', `${credential.username}:${credential.password}`] : [];
-      const result = await run(ctr, [...base, ...pullArgs, ...userArgs, image], timeoutMs);
+      const result = await runCtr(ctr, [...base, ...pullArgs, ...userArgs, image], timeoutMs);
       const ok = result.code === 0;
       attempts.push({ credentialSource: credential?.source, ok, message: redact(ok ? 'pulled' : containerdMessage(result.stderr) || `ctr exited ${result.code}`, secrets) });
       if (ok) break;
@@ -137,16 +137,16 @@ export async function pullWithContainerd(image: string, credentials: readonly Pu
  */
 export async function cleanupNamespace(ctr: string, address: string, namespace: string): Promise<void> {
   const base = ['--address', address, '--namespace', namespace];
-  const leases = await run(ctr, [...base, 'leases', 'ls', '-q'], 30_000);
-  for (const id of leases.stdout.split('\n').map((l) => l.trim()).filter(Boolean)) await run(ctr, [...base, 'leases', 'rm', id], 30_000);
-  const list = await run(ctr, [...base, 'images', 'ls', '-q'], 30_000);
+  const leases = await runCtr(ctr, [...base, 'leases', 'ls', '-q'], 30_000);
+  for (const id of leases.stdout.split('\n').map((l) => l.trim()).filter(Boolean)) await runCtr(ctr, [...base, 'leases', 'rm', id], 30_000);
+  const list = await runCtr(ctr, [...base, 'images', 'ls', '-q'], 30_000);
   const refs = list.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
-  if (refs.length > 0) await run(ctr, [...base, 'images', 'rm', '--sync', ...refs], 60_000);
-  const leftovers = await run(ctr, [...base, 'snapshots', 'ls'], 30_000);
+  if (refs.length > 0) await runCtr(ctr, [...base, 'images', 'rm', '--sync', ...refs], 60_000);
+  const leftovers = await runCtr(ctr, [...base, 'snapshots', 'ls'], 30_000);
   const keys = leftovers.stdout.split('\n').slice(1).map((l) => l.trim().split(/\s+/)[0]).filter((k): k is string => Boolean(k));
-  for (const key of keys.reverse()) await run(ctr, [...base, 'snapshots', 'rm', key], 30_000);
-  const content = await run(ctr, [...base, 'content', 'ls', '-q'], 30_000);
+  for (const key of keys.reverse()) await runCtr(ctr, [...base, 'snapshots', 'rm', key], 30_000);
+  const content = await runCtr(ctr, [...base, 'content', 'ls', '-q'], 30_000);
   const digests = content.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
-  if (digests.length > 0) await run(ctr, [...base, 'content', 'rm', ...digests], 30_000);
-  await run(ctr, ['--address', address, 'namespaces', 'rm', namespace], 30_000);
+  if (digests.length > 0) await runCtr(ctr, [...base, 'content', 'rm', ...digests], 30_000);
+  await runCtr(ctr, ['--address', address, 'namespaces', 'rm', namespace], 30_000);
 }

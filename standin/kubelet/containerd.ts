@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { pullWithContainerd, type PullCredential, type PullResult } from '../../harness/conformance/containerd-pull.ts';
+import { pullWithContainerd, runCtr, type PullCredential, type PullResult } from '../../harness/conformance/containerd-pull.ts';
 
 /**
  * The runtime edge: the node's containerd through `ctr`, standing in for the CRI calls kubelet makes
@@ -13,28 +13,6 @@ export interface RuntimeOptions {
   readonly hostsDir: string;
   /** Default `ctr` on PATH. */
   readonly ctrPath?: string;
-}
-
-interface Ran {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function run(ctr: string, args: readonly string[], timeoutMs = 60_000): Promise<Ran> {
-  return new Promise((resolve) => {
-    const child = spawn(ctr, [...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.stdout.on('data', (c: Buffer) => out.push(c));
-    child.stderr.on('data', (c: Buffer) => err.push(c));
-    child.on('error', (e) => err.push(Buffer.from(e.message)));
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
-    });
-  });
 }
 
 /** ctr's own error: the last `ctr: …` line of stderr, else its last line. */
@@ -84,7 +62,7 @@ export class ContainerRuntime {
 
   /** CRI ImageStatus: is the image (by its normalised ref) in containerd's k8s.io namespace? */
   async image(ref: string): Promise<ImageInfo | undefined> {
-    const r = await run(this.#ctr, [...this.#base, 'images', 'ls']);
+    const r = await runCtr(this.#ctr, [...this.#base, 'images', 'ls']);
     if (r.code !== 0) throw new Error(`ctr images ls failed: ${ctrError(r.stderr, r.code)}`);
     return parseImagesList(r.stdout).find((i) => i.ref === ref);
   }
@@ -96,7 +74,7 @@ export class ContainerRuntime {
    */
   async imageSize(info: ImageInfo): Promise<number> {
     const blob = async (digest: string): Promise<{ size: number; json: Record<string, unknown> }> => {
-      const r = await run(this.#ctr, [...this.#base, 'content', 'get', digest]);
+      const r = await runCtr(this.#ctr, [...this.#base, 'content', 'get', digest]);
       if (r.code !== 0) throw new Error(`ctr content get ${digest} failed: ${ctrError(r.stderr, r.code)}`);
       return { size: Buffer.byteLength(r.stdout), json: JSON.parse(r.stdout) as Record<string, unknown> };
     };
@@ -130,7 +108,7 @@ export class ContainerRuntime {
 
   /** CRI CreateContainer: `ctr containers create <ref> <id> <command…>`. */
   async create(id: string, ref: string, command: readonly string[]): Promise<{ ok: true } | { ok: false; message: string }> {
-    const r = await run(this.#ctr, [...this.#base, 'containers', 'create', ref, id, ...command]);
+    const r = await runCtr(this.#ctr, [...this.#base, 'containers', 'create', ref, id, ...command]);
     return r.code === 0 ? { ok: true } : { ok: false, message: ctrError(r.stderr, r.code) };
   }
 
@@ -160,7 +138,7 @@ export class ContainerRuntime {
         setTimeout(() => onExit(code), 0);
         return { ok: true, process: child };
       }
-      const ls = await run(this.#ctr, [...this.#base, 'tasks', 'ls']);
+      const ls = await runCtr(this.#ctr, [...this.#base, 'tasks', 'ls']);
       if (ls.stdout.split('\n').some((l) => l.trim().split(/\s+/)[0] === id && /\bRUNNING\b/.test(l))) {
         void closed.then(() => onExit(exited?.code ?? -1));
         return { ok: true, process: child };
@@ -171,8 +149,8 @@ export class ContainerRuntime {
 
   /** CRI StopContainer + RemoveContainer: SIGKILL the task, delete it and the container (errors ignored: it may be gone). */
   async remove(id: string): Promise<void> {
-    await run(this.#ctr, [...this.#base, 'tasks', 'kill', '--signal', 'SIGKILL', id]);
-    await run(this.#ctr, [...this.#base, 'tasks', 'delete', '--force', id]);
-    await run(this.#ctr, [...this.#base, 'containers', 'delete', id]);
+    await runCtr(this.#ctr, [...this.#base, 'tasks', 'kill', '--signal', 'SIGKILL', id]);
+    await runCtr(this.#ctr, [...this.#base, 'tasks', 'delete', '--force', id]);
+    await runCtr(this.#ctr, [...this.#base, 'containers', 'delete', id]);
   }
 }
