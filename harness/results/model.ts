@@ -70,6 +70,17 @@ export interface Evidence {
   readonly trace: readonly string[];
 }
 
+/** Why a pod is inconclusive although it was denied: no authorization decision was made (harness/verdict/fault.ts). */
+export type FaultKind = 'registry-unreachable' | 'realm-unreachable' | 'server-error' | 'plugin-failure' | 'setup-failure' | 'step-failure';
+
+export interface Fault {
+  readonly kind: FaultKind;
+  /** One line naming the fault; pods with the same name share one cause and are grouped under it. */
+  readonly name: string;
+  /** The text the fault was recognised in. */
+  readonly evidence: string;
+}
+
 export interface PodResult {
   readonly pod: string;
   readonly namespace: string;
@@ -86,6 +97,10 @@ export interface PodResult {
   readonly durationMs?: number;
   /** Service-account annotations the pod ran with (shown as JUnit properties). */
   readonly annotations: Readonly<Record<string, string>>;
+  /** Inconclusive because of this fault, not an authorization decision; pods sharing its name share the cause. */
+  readonly fault?: Fault;
+  /** Mismatch or inconclusive: one command that reruns exactly this scenario on this version, depth and node image. */
+  readonly rerun?: string;
 }
 
 export interface ScenarioResult {

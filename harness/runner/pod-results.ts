@@ -1,5 +1,6 @@
 import type { KubernetesVersion } from '../cluster/versions.ts';
-import type { Evidence, Outcome, PodResult, ScenarioResult, Verdict } from '../results/model.ts';
+import type { Evidence, Fault, Outcome, PodResult, ScenarioResult, Verdict } from '../results/model.ts';
+import { classifyDenial, classifyError } from '../verdict/fault.ts';
 import type { Comparison } from '../verdict/compare.ts';
 import { applicability } from '../scenario/define.ts';
 import type { Scenario } from '../scenario/types.ts';
@@ -82,12 +83,18 @@ export function requireEvidence(comparison: Comparison, evidence: Evidence, patt
 
 /** The result of a pod that ran: what was expected, what happened, how they compare, and why. */
 export function ranPod(pod: InstancePod, instance: ScenarioInstance, run: { verdict: Verdict; comparison: Comparison; evidence: Evidence; started: number }): PodResult {
-  const comparison = requireEvidence(run.comparison, run.evidence, instance.scenario.expect[pod.name]?.evidence);
+  const checked = requireEvidence(run.comparison, run.evidence, instance.scenario.expect[pod.name]?.evidence);
+  // A denial nobody decided (registry down, realm unreachable, 5xx, crashed plugin) proves nothing
+  // either way: inconclusive under its fault, whatever the expectation (harness/verdict/fault.ts).
+  const cause = run.verdict.kind === 'denied' ? classifyDenial({ message: `${run.verdict.reason ?? ''}: ${run.verdict.message ?? ''}`, providerLog: run.evidence.kubeletLog }) : { cause: 'authorization' as const };
+  const fault: Fault | undefined = cause.cause === 'fault' ? cause.fault : undefined;
+  const comparison: Comparison = fault ? { outcome: 'inconclusive', note: `not an authorization decision: ${fault.name}` } : checked;
   return {
     ...podFacts(pod, instance),
     verdict: run.verdict,
     outcome: comparison.outcome,
     ...(comparison.note ? { note: comparison.note } : {}),
+    ...(fault ? { fault } : {}),
     evidence: run.evidence,
     startedAt: new Date(run.started).toISOString(),
     durationMs: Date.now() - run.started,
@@ -100,11 +107,13 @@ export function ranPod(pod: InstancePod, instance: ScenarioInstance, run: { verd
  */
 export function failedScenario(instance: ScenarioInstance, error: unknown): ScenarioResult {
   const message = error instanceof Error ? error.message : String(error);
+  const fault: Fault = classifyError(message) ?? { kind: 'setup-failure', name: `scenario ${instance.scenario.name} could not run: ${message.split('\n')[0] ?? ''}`, evidence: message };
   return scenarioResult(
     instance.scenario,
     instance.pods.map((pod) => ({
       ...skipped(pod, instance, 'inconclusive', `the scenario could not run: ${message}`),
       verdict: { kind: 'inconclusive' as const, reason: 'Error', message },
+      fault,
     })),
     0,
   );
