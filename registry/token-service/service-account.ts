@@ -315,6 +315,8 @@ function mapJoseError(error: unknown, issuer: string, audiences: readonly string
   if (error instanceof errors.JWSSignatureVerificationFailed) return new ServiceAccountTokenError('bad_signature', 'signature does not verify with the issuer key', options);
   if (error instanceof errors.JWKSNoMatchingKey) return new ServiceAccountTokenError('bad_signature', 'no key of the issuer matches the token header', options);
   if (error instanceof errors.JWSInvalid || error instanceof errors.JWTInvalid) return new ServiceAccountTokenError('malformed', error.message, options);
+  // An unsupported crit header: the static path calls it malformed (RFC 7515 §4.1.11), so does this one.
+  if (error instanceof errors.JOSENotSupported) return new ServiceAccountTokenError('malformed', 'crit header parameters are not supported', options);
   if (error instanceof errors.JOSEError) return new ServiceAccountTokenError('bad_signature', error.code, options);
   return new ServiceAccountTokenError('malformed', error instanceof Error ? error.message : String(error), options);
 }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { SignJWT, base64url, decodeJwt } from 'jose';
 import type { LocalServiceAccountIssuer, MintOptions } from '../../harness/identity/local-issuer.ts';
 import { parsePolicyYaml, type Policy } from '../../registry/index.ts';
+import type { RejectionReason } from '../../registry/token-service/service-account.ts';
 
 /** The policy the registry suites share: team-a pulls team-a/*, team-a/builder may push, role R for ns-a. */
 export const TEST_POLICY: Policy = parsePolicyYaml(
@@ -67,4 +68,19 @@ export async function badToken(issuer: LocalServiceAccountIssuer, kind: BadToken
   }
 }
 
-export const BAD_TOKEN_KINDS: readonly BadTokenKind[] = ['wrong audience', 'wrong issuer', 'expired', 'alg none', 'HS256 keyed with the public key', 'flipped signature byte'];
+export const BAD_TOKEN_KINDS: readonly BadTokenKind[] = ['wrong audience', 'wrong issuer', 'expired', 'alg none', 'HS256 keyed with the public key', 'flipped signature byte', 'not yet valid'];
+
+/**
+ * Why each bad token must be refused. A token refused for another reason is a bug even though it is
+ * still refused: with the algorithm allow-list gone, `alg: none` and HS256 fail later as
+ * bad_signature, and the key-confusion defence is no longer what stops them.
+ */
+export const BAD_TOKEN_REASON: Readonly<Record<BadTokenKind, RejectionReason>> = {
+  'wrong audience': 'wrong_audience',
+  'wrong issuer': 'untrusted_issuer',
+  expired: 'expired',
+  'alg none': 'algorithm_not_allowed',
+  'HS256 keyed with the public key': 'algorithm_not_allowed',
+  'flipped signature byte': 'bad_signature',
+  'not yet valid': 'not_yet_valid',
+};

@@ -7,7 +7,7 @@ import { decodeJwt, decodeProtectedHeader, importX509, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalServiceAccountIssuer } from '../../../harness/identity/local-issuer.ts';
 import { startTokenService, type TokenService } from '../../../registry/index.ts';
-import { BAD_TOKEN_KINDS, badToken, randomAdmin, SA_AUDIENCE, TEST_POLICY } from '../../support/registry-fixtures.ts';
+import { BAD_TOKEN_KINDS, BAD_TOKEN_REASON, badToken, randomAdmin, SA_AUDIENCE, TEST_POLICY } from '../../support/registry-fixtures.ts';
 
 // In-process HTTP on loopback: no Docker needed, so this suite is not gated on the engine.
 
@@ -146,12 +146,15 @@ describe('token endpoint: distribution token spec', () => {
     expect(String(refused.body.detail)).toMatch(/expired/);
   });
 
-  it.each(BAD_TOKEN_KINDS)('refuses a service-account token with %s (401, nothing granted)', async (kind) => {
+  it.each(BAD_TOKEN_KINDS)('refuses a service-account token with %s (401, nothing granted, for that reason)', async (kind) => {
     const token = await badToken(issuer, kind, { namespace: 'team-a', serviceAccountName: 'web', audience: SA_AUDIENCE });
     secrets.push(token);
     const answer = await get(`service=${SERVICE}&scope=repository:team-a/app:pull`, basic('web', token));
     expect(answer.status).toBe(401);
     expect(answer.body.error).toBe('invalid_token');
+    expect(String(answer.body.detail)).toContain(`service-account token rejected (${BAD_TOKEN_REASON[kind]})`);
+    expect(service.audit.entries().at(-1)).toMatchObject({ outcome: 'rejected', grantedScopes: [] });
+    expect(service.audit.entries().at(-1)?.denyReason).toContain(`(${BAD_TOKEN_REASON[kind]})`);
     expect(answer.body).not.toHaveProperty('token');
     expect(JSON.stringify(answer.body)).not.toContain(token);
   });
@@ -334,6 +337,7 @@ describe('exchange endpoint contract', () => {
     const answer = await exchange({ serviceAccountToken: token, role: 'R' });
     expect(answer.status).toBe(401);
     expect(answer.body.error).toBe('invalid_token');
+    expect(String(answer.body.detail)).toContain(`service-account token rejected (${BAD_TOKEN_REASON[kind]})`);
     expect(JSON.stringify(answer.body)).not.toContain(token.split('.')[2] || token);
   });
 
