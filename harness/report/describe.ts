@@ -72,3 +72,48 @@ export function tally(pods: readonly PodResult[]): Tally {
 export function tallyLine(t: Tally): string {
   return `${t.total} pods: ${t.match} match, ${t.mismatch} mismatch, ${t.inconclusive} inconclusive, ${t.notApplicable} not applicable, ${t.notChecked} not checked at depth`;
 }
+
+/**
+ * What happened to a pod in a few words, apart from whether it was expected: `pulled`,
+ * `denied: insufficient_scope`, `denied: registry … unreachable`. The pull matrix shows it in every
+ * cell, so "✓ reader-b" also says whether reader-b pulled or was denied.
+ */
+export function fateLabel(pod: Pick<PodResult, 'verdict' | 'fault'>): string {
+  const verdict = pod.verdict;
+  if (!verdict) return 'not run';
+  if (verdict.kind === 'pulled') return 'pulled';
+  if (verdict.kind === 'inconclusive') return pod.fault ? `no verdict: ${pod.fault.name}` : 'no verdict';
+  return `denied: ${pod.fault?.name ?? denialReason(verdict)}`;
+}
+
+/** The authorization word in a denial (what a reviewer looks for), else kubelet's waiting reason. */
+export function denialReason(verdict: Verdict): string {
+  const text = `${verdict.reason ?? ''} ${verdict.message ?? ''}`;
+  const word = /insufficient_scope|invalid_token|401 Unauthorized|403 Forbidden|no basic auth credentials|not present with pull policy of Never/.exec(text)?.[0];
+  return word ?? verdict.reason ?? 'denied';
+}
+
+/** Expected, unexpected, or neither (not run, no verdict): independent of pulled vs denied. */
+export function expectationState(outcome: Outcome): 'expected' | 'unexpected' | 'undecided' {
+  return outcome === 'match' ? 'expected' : outcome === 'mismatch' ? 'unexpected' : 'undecided';
+}
+
+export interface FaultGroup {
+  readonly name: string;
+  readonly kind: string;
+  readonly rows: readonly { readonly scenario: string; readonly pod: string }[];
+}
+
+/** Inconclusive rows grouped under the fault that took them down, largest group first. */
+export function faultGroups(scenarios: readonly { readonly name: string; readonly pods: readonly PodResult[] }[]): FaultGroup[] {
+  const groups = new Map<string, { name: string; kind: string; rows: { scenario: string; pod: string }[] }>();
+  for (const scenario of scenarios) {
+    for (const pod of scenario.pods) {
+      if (!pod.fault) continue;
+      const group = groups.get(pod.fault.name) ?? { name: pod.fault.name, kind: pod.fault.kind, rows: [] };
+      group.rows.push({ scenario: scenario.name, pod: pod.pod });
+      groups.set(pod.fault.name, group);
+    }
+  }
+  return [...groups.values()].sort((a, b) => b.rows.length - a.rows.length);
+}

@@ -36,6 +36,13 @@ td.cell.empty { background: repeating-linear-gradient(45deg, #fff, #fff 4px, #f6
 .pod-cell.skip { background: var(--skip); }
 .pod-cell.selected { outline: 3px solid #0969da; outline-offset: 1px; }
 span.pod-cell { cursor: default; }
+.pod-cell .fate { display: inline-block; margin-left: 6px; padding: 0 5px; border-radius: 3px; background: #fff; color: #1f2328; font-weight: 600; }
+.pod-cell .fate.denied { border: 1px dashed #1f2328; }
+.pod-cell .fate.not-run { font-weight: 400; color: #57606a; }
+.pod-cell .expectation { margin-left: 6px; font-style: italic; }
+.faults { border-left: 4px solid var(--fail); padding: 4px 10px; margin: 8px 0; }
+.steps li.failed { color: var(--fail); font-weight: 600; }
+pre.rerun { user-select: all; }
 .badge { display: inline-block; padding: 0 8px; border-radius: 10px; font-size: 12px; color: #fff; vertical-align: middle; }
 .badge.pass { background: var(--pass); } .badge.fail { background: var(--fail); } .badge.skip { background: var(--skip); }
 #detail dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 10px; margin: 8px 0; }

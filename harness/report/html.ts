@@ -1,6 +1,6 @@
 import { runFailed, type PodResult, type RunResults, type ScenarioResult, type VersionResult } from '../results/model.ts';
 import { redactResults } from '../results/redact.ts';
-import { actualLabel, cellState, expectedLabel, outcomeLabel, tally, tallyLine } from './describe.ts';
+import { actualLabel, cellState, expectationState, expectedLabel, faultGroups, fateLabel, outcomeLabel, tally, tallyLine } from './describe.ts';
 import { escapeHtml as h } from './escape.ts';
 import { evidenceText } from './junit.ts';
 import { REPORT_CSS, REPORT_SCRIPT } from './html-assets.ts';
@@ -33,15 +33,46 @@ function shortImage(image: string): string {
   return /[.:]/.test(host) || host === 'localhost' ? image.slice(slash + 1) : image;
 }
 
+const EXPECTATION_WORD = { expected: 'as expected', unexpected: 'NOT expected', undecided: '' } as const;
+
+/**
+ * One pod in its cell: the colour and glyph say whether it went as expected; the `.fate` chip says
+ * what happened (pulled, or denied with the reason) — two facts, shown apart.
+ */
 function podButton(entry: IndexedPod): string {
   const { pod } = entry;
   const state = cellState(pod.outcome);
-  const label = `${pod.pod}: expected ${expectedLabel(pod.expected)}, actual ${actualLabel(pod.verdict)} (${outcomeLabel(pod.outcome)})`;
+  const fate = fateLabel(pod);
+  const fateKind = pod.verdict?.kind === 'pulled' ? 'pulled' : pod.verdict?.kind === 'denied' ? 'denied' : pod.verdict ? 'inconclusive' : 'not-run';
+  const expectation = expectationState(pod.outcome);
+  const label = `${pod.pod}: ${fate}; expected ${expectedLabel(pod.expected)}, actual ${actualLabel(pod.verdict)} (${outcomeLabel(pod.outcome)})`;
   return (
     `<button type="button" class="pod-cell ${state}" data-detail="${h(entry.id)}" data-pod="${h(pod.pod)}" data-namespace="${h(pod.namespace)}" ` +
     `data-outcome="${h(pod.outcome)}" data-state="${state}" data-expected="${h(pod.expected.kind)}" data-actual="${h(pod.verdict?.kind ?? 'not-run')}" ` +
-    `title="${h(label)}" aria-label="${h(label)}"><span class="glyph" aria-hidden="true">${GLYPH[state]}</span> ${h(pod.pod)}</button>`
+    `data-fate="${fateKind}" data-expectation="${expectation}" ` +
+    `title="${h(label)}" aria-label="${h(label)}"><span class="glyph" aria-hidden="true">${GLYPH[state]}</span> ${h(pod.pod)}` +
+    `<span class="fate ${fateKind}">${fateKind === 'pulled' ? '⬇ ' : fateKind === 'denied' ? '⊘ ' : ''}${h(fate)}</span>` +
+    (EXPECTATION_WORD[expectation] ? `<span class="expectation">${EXPECTATION_WORD[expectation]}</span>` : '') +
+    `</button>`
   );
+}
+
+function stepList(scenario: ScenarioResult): string {
+  if (!scenario.steps?.length) return '';
+  const items = scenario.steps.map((step) => {
+    const commands = step.commands.map((c) => `$ ${c.command}\n${c.output}\n(exit ${String(c.exitCode)})`).join('\n\n');
+    return `<li class="step ${h(step.outcome)}" data-step="${h(step.name)}" data-outcome="${h(step.outcome)}">step <strong>${h(step.name)}</strong>${step.after ? ` after ${h(step.after)}` : ''}: ${h(step.outcome)}${step.note ? ` — ${h(step.note)}` : ''}` +
+      `${commands ? `<details><summary>${step.commands.length} command(s)</summary><pre>${h(commands)}</pre></details>` : ''}${step.rerun ? `<pre class="rerun">${h(step.rerun)}</pre>` : ''}</li>`;
+  });
+  return `<ol class="steps">${items.join('')}</ol>`;
+}
+
+function faultBlock(version: VersionResult): string {
+  const groups = faultGroups(version.scenarios);
+  if (groups.length === 0) return '';
+  return groups
+    .map((g) => `<div class="faults" data-fault="${h(g.kind)}"><strong>Inconclusive, not a security finding:</strong> ${h(g.name)} — ${g.rows.length} row(s): ${h(g.rows.map((r) => `${r.scenario}/${r.pod}`).join(', '))}</div>`)
+    .join('\n');
 }
 
 function scenarioGrid(version: VersionResult, scenario: ScenarioResult, pods: readonly IndexedPod[]): string {
@@ -73,6 +104,7 @@ function scenarioGrid(version: VersionResult, scenario: ScenarioResult, pods: re
 <h3>${h(scenario.name)} <span class="tally">${t.match}/${t.total} match${t.mismatch + t.inconclusive ? `, <strong>${t.mismatch + t.inconclusive} failing</strong>` : ''}</span></h3>
 <p class="property">${h(scenario.property)}</p>
 <table class="grid"><thead><tr><th scope="col">service account \\ image</th>${head}</tr></thead><tbody>${rows.join('')}</tbody></table>
+${stepList(scenario)}
 </div>`;
 }
 
@@ -95,6 +127,7 @@ function versionSection(version: VersionResult, pods: readonly IndexedPod[]): st
 <h2>Kubernetes ${h(version.kubernetes)} <span class="depth">${h(version.depth)} depth</span> <span class="badge ${failing ? 'fail' : 'pass'}">${failing ? `${failing} failing` : 'all as expected'}</span></h2>
 ${environmentLine(version)}
 <p class="tally">${h(tallyLine(t))}</p>
+${faultBlock(version)}
 ${version.scenarios.map((s) => scenarioGrid(version, s, pods.filter((p) => p.scenario === s))).join('\n')}
 </section>`;
 }
@@ -124,7 +157,8 @@ ${definition('Kubernetes', `${version.kubernetes} (${version.depth} depth)`)}${d
 ${definition('service account', pod.serviceAccount)}${definition('image', pod.image)}
 <dt>expected</dt><dd class="expected">${h(expectedLabel(pod.expected))}</dd>
 <dt>actual</dt><dd class="actual">${h(actualLabel(pod.verdict))}</dd>
-${definition('message', pod.verdict?.message)}${definition('note', pod.note)}${definition('started', pod.startedAt)}${definition('duration', pod.durationMs === undefined ? undefined : `${pod.durationMs} ms`)}
+<dt>what happened</dt><dd class="fate">${h(fateLabel(pod))}</dd>
+${definition('message', pod.verdict?.message)}${definition('note', pod.note)}${definition('fault', pod.fault?.name)}${definition('started', pod.startedAt)}${definition('duration', pod.durationMs === undefined ? undefined : `${pod.durationMs} ms`)}
 </dl>
 <div class="evidence">
 ${annotations.length ? preBlock('service-account annotations', annotations) : ''}
@@ -133,6 +167,7 @@ ${preBlock('kubelet log', pod.evidence.kubeletLog)}
 ${preBlock('token-service audit', audit)}
 ${preBlock('trace', pod.evidence.trace)}
 </div>
+${pod.rerun ? `<h4>rerun this scenario</h4><pre class="rerun">${h(pod.rerun)}</pre>` : ''}
 <details><summary>as plain text (copy into an issue)</summary><pre>${h(evidenceText(pod))}</pre></details>
 </div></template>`;
 }
@@ -166,7 +201,8 @@ export function renderHtmlReport(input: RunResults, options: HtmlOptions = {}): 
 <header>
 <h1>${h(title)} <span class="badge ${failed ? 'fail' : 'pass'}" id="run-verdict">${failed ? 'FAIL' : 'PASS'}</span></h1>
 <p>${h(`${results.startedAt} → ${results.finishedAt}`)}${results.shard ? h(` · shard ${results.shard.index}/${results.shard.total}`) : ''} · ${h(tallyLine(all))}</p>
-<p class="legend"><span class="pod-cell pass">✓ match</span> <span class="pod-cell fail">✗ mismatch / inconclusive</span> <span class="pod-cell skip">– not applicable / not checked at this depth</span></p>
+<p class="legend"><span class="pod-cell pass">✓ match</span> <span class="pod-cell fail">✗ mismatch / inconclusive</span> <span class="pod-cell skip">– not applicable / not checked at this depth</span> · in each cell: <span class="pod-cell skip"><span class="fate pulled">⬇ pulled</span></span> <span class="pod-cell skip"><span class="fate denied">⊘ denied: reason</span></span></p>
+${(results.scenarioErrors ?? []).map((e) => `<p class="faults">scenario file ${h(e.file)}: ${h(e.message)}</p>`).join('\n')}
 <label>Filter <input id="filter" type="search" placeholder="pod, service account, image, scenario, outcome" autocomplete="off"></label>
 <span id="filter-count" aria-live="polite">${rowCount} of ${rowCount} rows</span>
 </header>

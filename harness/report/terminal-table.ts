@@ -1,6 +1,6 @@
 import { runFailed, type Outcome, type RunResults } from '../results/model.ts';
 import { redactResults } from '../results/redact.ts';
-import { actualLabel, cellState, expectedLabel, outcomeLabel, tally, tallyLine } from './describe.ts';
+import { actualLabel, cellState, expectedLabel, faultGroups, outcomeLabel, tally, tallyLine } from './describe.ts';
 
 /**
  * The terminal summary: one table per Kubernetes version and depth (scenario, pod, SA, image,
@@ -53,8 +53,23 @@ export function renderTerminalTable(input: RunResults, options: TableOptions): s
       const last = row.cells.at(-1) ?? '';
       lines.push(`  ${format([...head, ''])}${paint(last, outcomeColour(row.outcome), options.color)}`);
     }
-    lines.push(`  ${tallyLine(tally(pods.map((p) => p.pod)))}`, '');
+    for (const scenario of version.scenarios) {
+      for (const step of scenario.steps ?? []) {
+        const last = step.commands.at(-1);
+        lines.push(`  step ${plain(scenario.name)}/${plain(step.name)}: ${step.outcome}${step.note ? ` (${plain(step.note)})` : ''}${last ? ` · last: $ ${plain(last.command)} → exit ${String(last.exitCode)}` : ''}`);
+      }
+    }
+    lines.push(`  ${tallyLine(tally(pods.map((p) => p.pod)))}`);
+    // Faults first: rows taken down by a broken rig are not security findings, and say so as a group.
+    for (const group of faultGroups(version.scenarios)) {
+      lines.push(paint(`  inconclusive, not a security finding — ${plain(group.name)}: ${group.rows.length} row(s)`, ANSI.red, options.color));
+      lines.push(`    ${group.rows.map((r) => `${plain(r.scenario)}/${plain(r.pod)}`).join(', ')}`);
+    }
+    const reruns = [...new Set(version.scenarios.flatMap((s) => [...s.pods.map((p) => p.rerun), ...(s.steps ?? []).map((st) => st.rerun)]).filter((r): r is string => Boolean(r)))];
+    if (reruns.length) lines.push('  rerun a failing scenario:', ...reruns.map((r) => `    ${plain(r)}`));
+    lines.push('');
   }
+  for (const error of results.scenarioErrors ?? []) lines.push(paint(`scenario file ${plain(error.file)}: ${plain(error.message)}`, ANSI.red, options.color));
   const failed = runFailed(results);
   const all = tally(results.versions.flatMap((v) => v.scenarios.flatMap((s) => s.pods)));
   lines.push(paint(`${failed ? 'FAIL' : 'PASS'}: ${tallyLine(all)}`, failed ? ANSI.red : ANSI.green, options.color));

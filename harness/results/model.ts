@@ -103,8 +103,36 @@ export interface PodResult {
   readonly rerun?: string;
 }
 
+/** One command a scripted step ran (zx `$` or a harness action), as evidence. */
+export interface StepCommand {
+  readonly command: string;
+  readonly exitCode: number | null;
+  /** stdout and stderr, redacted, trimmed to the last lines. */
+  readonly output: string;
+}
+
+/**
+ * A scripted step between pods. `not-run-at-depth`: the step needs a deeper tier (an API server);
+ * `blocked`: an earlier step it follows did not complete.
+ */
+export interface StepResult {
+  readonly name: string;
+  readonly after?: string;
+  readonly outcome: 'done' | 'failed' | 'not-run-at-depth' | 'blocked';
+  readonly commands: readonly StepCommand[];
+  /** Why the step failed or did not run. */
+  readonly note?: string;
+  readonly durationMs?: number;
+  /** Failed steps: the command that reruns this scenario (see PodResult.rerun). */
+  readonly rerun?: string;
+}
+
 export interface ScenarioResult {
   readonly name: string;
+  /** The file the scenario came from, as the user named it; absent for the built-in suite. */
+  readonly source?: string;
+  /** Scripted steps, in declaration order, with their commands as evidence. */
+  readonly steps?: readonly StepResult[];
   readonly summary: string;
   /** The security property the scenario protects, in one sentence. */
   readonly property: string;
@@ -120,6 +148,12 @@ export interface Environment {
   readonly containerdVersion?: string;
   /** The distribution registry image the run used (`pullproof/registry-offline:<hash>` or registry:3's pinned ref). */
   readonly registryImage?: string;
+  /** The Kubernetes release the node image carries (`/kind/version`), when it is not the table's. */
+  readonly kubernetesRelease?: string;
+  /** Whose rules were applied to that release: the newest known minor at or below it, and why. */
+  readonly rules?: string;
+  /** The credential provider plugin the scenarios ran against, when it is not pullproof's. */
+  readonly plugin?: string;
   /** Node depth only: API calls the stand-in API server answered as not implemented (empty on a sound run). */
   readonly standinUnimplemented?: readonly string[];
 }
@@ -140,9 +174,14 @@ export interface RunResults {
   /** Present when this run is one shard of a CI matrix. */
   readonly shard?: { readonly index: number; readonly total: number };
   readonly versions: readonly VersionResult[];
+  /** Scenario files that could not be loaded: named file and field; the other scenarios still ran. */
+  readonly scenarioErrors?: readonly { readonly file: string; readonly message: string }[];
 }
 
 /** A run fails on any mismatch or inconclusive pod; not-applicable and not-checked never pass or fail it. */
 export function runFailed(results: RunResults): boolean {
-  return results.versions.some((v) => v.scenarios.some((s) => s.pods.some((p) => p.outcome === 'mismatch' || p.outcome === 'inconclusive')));
+  return (
+    (results.scenarioErrors?.length ?? 0) > 0 ||
+    results.versions.some((v) => v.scenarios.some((s) => s.pods.some((p) => p.outcome === 'mismatch' || p.outcome === 'inconclusive') || (s.steps ?? []).some((st) => st.outcome === 'failed')))
+  );
 }

@@ -1,4 +1,4 @@
-import type { AuditEntry, Evidence, PodEvent, PodResult, RunResults } from './model.ts';
+import type { AuditEntry, Evidence, PodEvent, PodResult, RunResults, StepResult } from './model.ts';
 
 /**
  * The last line of defence before anything is written or rendered: evidence comes from kubelet
@@ -97,7 +97,13 @@ function redactPod(pod: PodResult): PodResult {
   const out: PodResult = { ...pod, evidence: redactEvidence(pod.evidence), annotations: redactRecord(pod.annotations) };
   const note = opt(pod.note);
   const verdict = pod.verdict && { ...pod.verdict, ...(pod.verdict.message === undefined ? {} : { message: opt(pod.verdict.message) }) };
-  return { ...out, ...(note === undefined ? {} : { note }), ...(verdict === undefined ? {} : { verdict }) };
+  const fault = pod.fault && { ...pod.fault, name: redactText(pod.fault.name), evidence: redactText(pod.fault.evidence) };
+  return { ...out, ...(note === undefined ? {} : { note }), ...(verdict === undefined ? {} : { verdict }), ...(fault === undefined ? {} : { fault }) };
+}
+
+function redactStep(step: StepResult): StepResult {
+  const note = opt(step.note);
+  return { ...step, commands: step.commands.map((c) => ({ ...c, command: redactText(c.command), output: redactText(c.output) })), ...(note === undefined ? {} : { note }) };
 }
 
 /** The same results with every free-text string (evidence, notes, messages, annotations) redacted. */
@@ -106,7 +112,7 @@ export function redactResults(results: RunResults): RunResults {
     ...results,
     versions: results.versions.map((version) => ({
       ...version,
-      scenarios: version.scenarios.map((scenario) => ({ ...scenario, pods: scenario.pods.map(redactPod) })),
+      scenarios: version.scenarios.map((scenario) => ({ ...scenario, pods: scenario.pods.map(redactPod), ...(scenario.steps ? { steps: scenario.steps.map(redactStep) } : {}) })),
     })),
   };
 }

@@ -192,6 +192,13 @@ function validatePod(c: Checker, value: unknown, pf: string): void {
     c.fail(`${pf}.verdict`, `is required when outcome is ${outcome}`, undefined);
   }
   c.optionalString(pod.note, `${pf}.note`);
+  c.optionalString(pod.rerun, `${pf}.rerun`);
+  if (pod.fault !== undefined) {
+    const fault = c.object(pod.fault, `${pf}.fault`);
+    c.nonEmpty(fault.kind, `${pf}.fault.kind`);
+    c.nonEmpty(fault.name, `${pf}.fault.name`);
+    if (outcome !== 'inconclusive') c.fail(`${pf}.fault`, 'is only allowed on an inconclusive pod: a fault is no authorization decision', outcome);
+  }
   c.optionalString(pod.startedAt, `${pf}.startedAt`);
   c.optionalNumber(pod.durationMs, `${pf}.durationMs`);
   c.stringRecord(pod.annotations, `${pf}.annotations`);
