@@ -3,6 +3,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { parseDocument } from 'yaml';
 import { parseGoDuration } from './go/duration.ts';
+import { goPathError } from './go/os-error.ts';
 import { goQuote } from './go/quote.ts';
 
 /**
@@ -54,6 +55,11 @@ export interface CredentialProviderConfig {
 export interface DecodeRules {
   /** `tokenAttributes.cacheType` exists in the v1 config API (v1.34+). */
   readonly cacheTypeField: boolean;
+  /**
+   * v1.34+ readCredentialProviderConfig: a file or a directory, merged with a duplicate-name check.
+   * false: v1.33 readCredentialProviderConfigFile (one file, no merge). Default true.
+   */
+  readonly configDirectory?: boolean;
 }
 
 /** Any failure kubelet reports while reading the config; `message` is kubelet's text. */
@@ -217,6 +223,7 @@ const CONFIG_EXTENSIONS = new Set(['.json', '.yaml', '.yml']);
  * before validation (PR #129669). Directory support: PR #131658 (release v1.34, UNVERIFIED).
  */
 export async function readCredentialProviderConfig(configPath: string, rules: DecodeRules): Promise<CredentialProviderConfig> {
+  if (rules.configDirectory === false) return readCredentialProviderConfigFile(configPath, rules);
   const fail = (message: string, hint: string): never => {
     throw new CredentialProviderConfigError(configPath, message, hint);
   };
@@ -229,7 +236,7 @@ export async function readCredentialProviderConfig(configPath: string, rules: De
       try {
         entries = await readdir(configPath, { withFileTypes: true });
       } catch (error) {
-        return fail(`unable to read directory ${goQuote(configPath)}: ${(error as Error).message}`, 'check permissions');
+        return fail(`unable to read directory ${goQuote(configPath)}: ${goPathError('open', configPath, error)}`, 'check permissions');
       }
       files = entries.filter((e) => !e.isDirectory() && CONFIG_EXTENSIONS.has(extname(e.name))).map((e) => join(configPath, e.name)).sort();
       if (files.length === 0) fail(`no configuration files found in directory ${goQuote(configPath)}`, 'add a *.yaml, *.yml or *.json CredentialProviderConfig');
@@ -238,7 +245,7 @@ export async function readCredentialProviderConfig(configPath: string, rules: De
     }
   } catch (error) {
     if (error instanceof CredentialProviderConfigError) throw error;
-    return fail(`unable to access path ${goQuote(configPath)}: ${(error as Error).message}`, 'check that the config path exists');
+    return fail(`unable to access path ${goQuote(configPath)}: ${goPathError('stat', configPath, error)}`, 'check that the config path exists');
   }
   const hasher = createHash('sha256');
   const sources: { path: string; apiVersion: ConfigApiVersion }[] = [];
@@ -249,7 +256,7 @@ export async function readCredentialProviderConfig(configPath: string, rules: De
     try {
       data = await readFile(file);
     } catch (error) {
-      return fail(`unable to read file ${goQuote(file)}: ${(error as Error).message}`, 'check permissions');
+      return fail(`unable to read file ${goQuote(file)}: ${goPathError('open', file, error)}`, 'check permissions');
     }
     const length = Buffer.alloc(8);
     length.writeBigUInt64BE(BigInt(data.length));
@@ -269,4 +276,42 @@ export async function readCredentialProviderConfig(configPath: string, rules: De
     }
   }
   return { providers, sources, hash: `sha256:${hasher.digest('hex')}` };
+}
+
+const configHash = (data: Buffer): string => {
+  const length = Buffer.alloc(8);
+  length.writeBigUInt64BE(BigInt(data.length));
+  return `sha256:${createHash('sha256').update(length).update(data).digest('hex')}`;
+};
+
+/**
+ * v1.33 config.go readCredentialProviderConfigFile (stored id 593615468): `os.ReadFile(path)`
+ * only — a directory fails to read (`read <dir>: is a directory`) — and `decode`; there is no
+ * merge step, so duplicate provider names reach validation (`providers.name: Duplicate value`).
+ * Note the decode error names the path with `%s`, unquoted, unlike v1.34's `%q`.
+ */
+async function readCredentialProviderConfigFile(configPath: string, rules: DecodeRules): Promise<CredentialProviderConfig> {
+  const fail = (message: string, hint: string): never => {
+    throw new CredentialProviderConfigError(configPath, message, hint);
+  };
+  if (configPath === '') fail('credential provider config path is empty', 'pass --config <file>');
+  let data: Buffer;
+  try {
+    data = await readFile(configPath);
+  } catch (error) {
+    // os.ReadFile opens a directory fine and fails on read (EISDIR); a missing file fails on open.
+    const op = (error as NodeJS.ErrnoException).code === 'EISDIR' ? 'read' : 'open';
+    return fail(
+      `unable to read external registry credential provider configuration from ${goQuote(configPath)}: ${goPathError(op, configPath, error)}`,
+      (error as NodeJS.ErrnoException).code === 'EISDIR' ? 'Kubernetes 1.33 reads one config file, not a directory: pass the file' : 'check that the config file exists and is readable',
+    );
+  }
+  let decoded;
+  try {
+    decoded = decodeCredentialProviderConfig(data.toString('utf8'), rules);
+  } catch (error) {
+    if (!(error instanceof DecodeError)) throw error;
+    return fail(`error decoding config ${configPath}: ${error.message}`, 'fix the file so it decodes as a CredentialProviderConfig for this Kubernetes minor');
+  }
+  return { providers: decoded.providers, sources: [{ path: configPath, apiVersion: decoded.apiVersion }], hash: configHash(data) };
 }

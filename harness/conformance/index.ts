@@ -1,17 +1,19 @@
 /** The kubelet-exact conformance runner: library API (the CLI is harness/cli/commands/conformance.ts). */
 export { runConformance, loadKubeletCredentialProviderConfig, KubeletConfigRejectedError, TokenRequestError } from './runner.ts';
-export type { ConformanceOptions, ConformanceResult, ProviderTrace, ProviderCacheTrace, KeyringEntry, TokenSource } from './runner.ts';
+export type { ConformanceOptions, ConformanceResult, ProviderTrace, ProviderCacheTrace, KeyringEntry, CredentialEntry, TokenSource } from './runner.ts';
+export { pullSecretKeyring, readNodeDockerConfig, parseDockerConfigJSON, decodeDockerConfigFieldAuth, PullSecretError } from './docker-keyring.ts';
+export type { PullSecretInput, PullSecretType, NodeDockerConfig } from './docker-keyring.ts';
 export { formatTrace, formatSequence, cacheDecisionLine } from './trace.ts';
 export { runPullSequence } from './sequence.ts';
 export type { SequencePull, SequenceOptions, SequenceStep, CacheReuse } from './sequence.ts';
 export { KubeletCredentialCache, ProviderCredentialCache, CACHE_PURGE_INTERVAL_MS } from './credential-cache.ts';
 export type { CacheEntry, CacheEntryOrigin, CacheLookup } from './credential-cache.ts';
-export { kubeletRules, parseFeatureGates } from './kubelet-rules.ts';
+export { kubeletRules, parseFeatureGates, validationMessagesFor } from './kubelet-rules.ts';
 export type { KubeletRules, FeatureGateOverrides } from './kubelet-rules.ts';
 export { readCredentialProviderConfig, decodeCredentialProviderConfig, CredentialProviderConfigError } from './config.ts';
 export type { CredentialProviderConfig, CredentialProvider, ServiceAccountTokenAttributes, ExecEnvVar } from './config.ts';
-export { validateCredentialProviderConfig, validationFailureMessage, aggregateMessage, PLUGIN_API_VERSIONS } from './validate.ts';
-export type { FieldError, ValidationRules } from './validate.ts';
+export { validateCredentialProviderConfig, validationFailureMessage, aggregateMessage, isQualifiedName, PLUGIN_API_VERSIONS, MESSAGES_1_34 } from './validate.ts';
+export type { FieldError, ValidationRules, ValidationMessages } from './validate.ts';
 export { urlsMatchStr, isImageAllowed, parseSchemelessURL, BasicDockerKeyring, isDefaultRegistryMatch } from './match-images.ts';
 export { planInvocation, evaluateResponse } from './provide.ts';
 export type { PodIdentity, InvocationPlan, ResponseVerdict, CacheDecision } from './provide.ts';

@@ -1,5 +1,5 @@
 import { goFilepathMatch } from './go/filepath-match.ts';
-import { parseGoURL, type GoURL } from './go/url.ts';
+import { parseGoURL, type GoURL, type GoURLOptions } from './go/url.ts';
 
 /**
  * kubelet's image matching, ported from k/k pkg/credentialprovider/keyring.go. Used twice: to
@@ -7,9 +7,15 @@ import { parseGoURL, type GoURL } from './go/url.ts';
  * match the `auth` keys a plugin returns against the image (BasicDockerKeyring).
  */
 
+/**
+ * How the Go that built the kubelet parses URLs. Every function below takes it, so the caller
+ * (runner → `KubeletRules.strictIPLiteral`) decides once per kubelet release; omitted = strict.
+ */
+export type MatchOptions = GoURLOptions;
+
 /** keyring.go ParseSchemelessURL: `url.Parse("https://" + s)` with the scheme cleared. Throws GoURLError. */
-export function parseSchemelessURL(schemeless: string): GoURL {
-  return parseGoURL(`https://${schemeless}`);
+export function parseSchemelessURL(schemeless: string, options: MatchOptions = {}): GoURL {
+  return parseGoURL(`https://${schemeless}`, options);
 }
 
 /** keyring.go SplitURL: `net.SplitHostPort(host)`; on error the whole host with no port; labels split on ".". */
@@ -48,22 +54,22 @@ export function urlsMatch(glob: GoURL, target: GoURL): boolean {
 }
 
 /** keyring.go URLsMatchStr. Unparsable input is an error, which every kubelet caller treats as "no match". */
-export function urlsMatchStr(glob: string, target: string): boolean {
-  return urlsMatch(parseSchemelessURL(glob), parseSchemelessURL(target));
+export function urlsMatchStr(glob: string, target: string, options: MatchOptions = {}): boolean {
+  return urlsMatch(parseSchemelessURL(glob, options), parseSchemelessURL(target, options));
 }
 
 /** `urlsMatchStr` with kubelet's callers' error handling: `if matched, _ := URLsMatchStr(...); matched`. */
-export function imageMatches(glob: string, image: string): boolean {
+export function imageMatches(glob: string, image: string, options: MatchOptions = {}): boolean {
   try {
-    return urlsMatchStr(glob, image);
+    return urlsMatchStr(glob, image, options);
   } catch {
     return false;
   }
 }
 
 /** plugin.go isImageAllowed: any entry of the provider's matchImages matches the image. */
-export function isImageAllowed(matchImages: readonly string[], image: string): boolean {
-  return matchImages.some((pattern) => imageMatches(pattern, image));
+export function isImageAllowed(matchImages: readonly string[], image: string, options: MatchOptions = {}): boolean {
+  return matchImages.some((pattern) => imageMatches(pattern, image, options));
 }
 
 /** keyring.go isDefaultRegistryMatch: the image resolves to Docker Hub. */
@@ -97,13 +103,18 @@ const DEFAULT_REGISTRY_HOST = 'index.docker.io';
 export class BasicDockerKeyring<T = AuthConfig> {
   #index: string[] = [];
   readonly #creds = new Map<string, T[]>();
+  readonly #options: MatchOptions;
+
+  constructor(options: MatchOptions = {}) {
+    this.#options = options;
+  }
 
   add(config: Iterable<readonly [string, T]>): void {
     for (const [location, value] of config) {
       const withScheme = location.startsWith('https://') || location.startsWith('http://') ? location : `https://${location}`;
       let parsed: GoURL;
       try {
-        parsed = parseGoURL(withScheme);
+        parsed = parseGoURL(withScheme, this.#options);
       } catch {
         continue; // kubelet: "Entry %q in dockercfg invalid (%v), ignoring"
       }
@@ -125,7 +136,7 @@ export class BasicDockerKeyring<T = AuthConfig> {
   lookup(image: string): KeyringMatch<T>[] {
     const out: KeyringMatch<T>[] = [];
     for (const key of this.#index) {
-      if (!imageMatches(key, image)) continue;
+      if (!imageMatches(key, image, this.#options)) continue;
       for (const value of this.#creds.get(key) ?? []) out.push({ key, value });
     }
     if (out.length > 0) return out;

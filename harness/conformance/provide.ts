@@ -36,7 +36,7 @@ export type InvocationPlan =
 
 export function planInvocation(provider: CredentialProvider, image: string, pod: PodIdentity, rules: KubeletRules): InvocationPlan {
   // isImageAllowed: no matchImages entry matches → empty DockerConfig, plugin not called.
-  if (!isImageAllowed(provider.matchImages, image)) {
+  if (!isImageAllowed(provider.matchImages, image, { strictIPLiteral: rules.strictIPLiteral })) {
     return { invoke: false, reason: 'image-not-matched', kubeletLog: `image ${goQuote(image)} matches none of matchImages ${JSON.stringify(provider.matchImages)}` };
   }
   const t = provider.tokenAttributes;

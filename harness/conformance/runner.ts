@@ -13,6 +13,7 @@ import { imageRepository } from './image-name.ts';
 import { CredentialProviderConfigError } from './config.ts';
 import { formatGoDuration } from './go/duration.ts';
 import { validateCredentialProviderConfig, validationFailureMessage, type FieldError } from './validate.ts';
+import { nodeKeyring, pullSecretKeyring, readNodeDockerConfig, type NodeDockerConfig, type PullSecretInput } from './docker-keyring.ts';
 
 /**
  * The kubelet-exact runner: what kubelet would do for one image pull of one pod, from config file
@@ -91,6 +92,18 @@ export interface ConformanceOptions {
   readonly nowMs?: number;
   /** This pull's index in a sequence (recorded as the origin of entries it stores). */
   readonly pullIndex?: number;
+  /**
+   * The pod's imagePullSecrets, data decoded. kubelet tries their credentials first, before the
+   * node's config.json and the providers (docker-keyring.ts has the order and its sources).
+   * Omitted: no pull secrets (callers that add pull secrets themselves keep doing so).
+   */
+  readonly pullSecrets?: readonly PullSecretInput[];
+  /**
+   * The node's Docker config.json kubelet finds first (kubelet searches its root dir, the working
+   * dir, $HOME/.docker, /.docker). Its credentials come after the pull secrets, before the
+   * providers. Omitted: no node credentials.
+   */
+  readonly nodeDockerConfig?: string;
 }
 
 /** What kubelet's cache did for one provider on this pull. */
@@ -136,6 +149,15 @@ export interface KeyringEntry {
   readonly username: string;
 }
 
+/** One credential kubelet tries, from any of its three keyrings (no password). */
+export interface CredentialEntry {
+  readonly source: 'pull-secret' | 'node-config' | 'provider';
+  /** The secret (`namespace/name`), the config.json path, or the provider name. */
+  readonly from: string;
+  readonly key: string;
+  readonly username: string;
+}
+
 export interface ConformanceResult {
   readonly kubernetes: KubeletRules;
   readonly configHash: string;
@@ -145,8 +167,15 @@ export interface ConformanceResult {
   readonly repository: string;
   readonly pod: PodIdentity;
   readonly providers: readonly ProviderTrace[];
-  /** BasicDockerKeyring.Lookup(image): the credentials kubelet tries, in order. */
+  /** The providers' keyring (externalCredentialProviderKeyring.Lookup): their credentials, in order. */
   readonly keyring: readonly KeyringEntry[];
+  /**
+   * Every credential kubelet tries, in its order: pull secrets, node config.json, providers
+   * (equal to `keyring` when neither pullSecrets nor nodeDockerConfig is given).
+   */
+  readonly credentials: readonly CredentialEntry[];
+  /** The node config.json, when `nodeDockerConfig` was given: read, missing or ignored. */
+  readonly nodeConfig?: Omit<NodeDockerConfig, 'entries'> & { readonly entries: number };
   readonly decision: 'pull-with-credentials' | 'pull-anonymously';
   readonly pull?: PullResult;
   /** The credentials themselves (non-enumerable: never serialised or printed). */
@@ -165,7 +194,7 @@ export class KubeletConfigRejectedError extends CredentialProviderConfigError {
 
 /** Reads and validates a config as the given kubelet would at startup; throws kubelet's error. */
 export async function loadKubeletCredentialProviderConfig(path: string, rules: KubeletRules): Promise<CredentialProviderConfig> {
-  const config = await readCredentialProviderConfig(path, { cacheTypeField: rules.cacheTypeField });
+  const config = await readCredentialProviderConfig(path, { cacheTypeField: rules.cacheTypeField, configDirectory: rules.configDirectory });
   const errors = validateCredentialProviderConfig(config, rules);
   if (errors.length > 0) throw new KubeletConfigRejectedError(path, errors);
   return config;
@@ -322,6 +351,11 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
 
   // ParseImageName: an unparsable image never reaches the credential lookup (InvalidImageName).
   const repository = imageRepository(options.image);
+  const match = { strictIPLiteral: rules.strictIPLiteral };
+  // MakeDockerKeyring decodes the pull secrets before anything is looked up: a bad secret fails the
+  // pull before any provider runs (PullSecretError).
+  const secretKeyring = pullSecretKeyring(options.pullSecrets ?? [], match);
+  const nodeConfig = options.nodeDockerConfig === undefined ? undefined : await readNodeDockerConfig(options.nodeDockerConfig);
   const pod = resolvePod(options.pod);
   let issuer: TokenSource | undefined = options.tokenSource;
   let pending: Promise<TokenSource> | undefined;
@@ -336,7 +370,7 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
   });
 
   // externalCredentialProviderKeyring.Lookup: every provider in config order adds to one keyring.
-  const keyring = new BasicDockerKeyring<{ provider: string; auth: AuthEntry }>();
+  const keyring = new BasicDockerKeyring<{ provider: string; auth: AuthEntry }>(match);
   const cache = options.cache ?? new KubeletCredentialCache(options.nowMs ?? 0);
   const traces: ProviderTrace[] = [];
   for (const provider of config.providers) {
@@ -345,7 +379,19 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
     keyring.add(auth.map(([key, a]) => [key, { provider: provider.name, auth: a }] as const));
   }
   const matches = keyring.lookup(repository);
-  const credentials: PullCredential[] = matches.map((m) => ({ username: m.value.auth.username, password: m.value.auth.password, source: `${m.value.provider} ${m.key}` }));
+  // UnionDockerKeyring{pull secrets, UnionDockerKeyring{node keyring, providers}}: appended in that order.
+  const secretMatches = secretKeyring?.lookup(repository) ?? [];
+  const nodeMatches = nodeConfig ? nodeKeyring(nodeConfig, match).lookup(repository) : [];
+  const tried: (CredentialEntry & { password: string })[] = [
+    ...secretMatches.map((m) => ({ source: 'pull-secret' as const, from: m.value.secret, key: m.key, username: m.value.username, password: m.value.password })),
+    ...nodeMatches.map((m) => ({ source: 'node-config' as const, from: m.value.path, key: m.key, username: m.value.username, password: m.value.password })),
+    ...matches.map((m) => ({ source: 'provider' as const, from: m.value.provider, key: m.key, username: m.value.auth.username, password: m.value.auth.password })),
+  ];
+  const credentials: PullCredential[] = tried.map((c) => ({
+    username: c.username,
+    password: c.password,
+    source: c.source === 'provider' ? `${c.from} ${c.key}` : `${c.source === 'pull-secret' ? 'pull secret' : 'node config'} ${c.from} ${c.key}`,
+  }));
   const result = {
     kubernetes: rules,
     configHash: config.hash,
@@ -355,6 +401,8 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
     pod,
     providers: traces,
     keyring: matches.map((m) => ({ provider: m.value.provider, key: m.key, username: m.value.auth.username })),
+    credentials: tried.map(({ password: _password, ...entry }) => entry),
+    ...(nodeConfig ? { nodeConfig: { ...nodeConfig, entries: nodeConfig.entries.length } } : {}),
     decision: credentials.length > 0 ? ('pull-with-credentials' as const) : ('pull-anonymously' as const),
     ...(options.pull ? { pull: await pullWithContainerd(options.image, credentials, options.pull) } : {}),
   };

@@ -1,5 +1,5 @@
 import { formatGoDuration } from './go/duration.ts';
-import type { ConformanceResult, ProviderTrace } from './runner.ts';
+import type { ConformanceResult, CredentialEntry, ProviderTrace } from './runner.ts';
 import type { SequenceStep } from './sequence.ts';
 
 /** Human-readable trace of a conformance run. Contains no token or password (the result holds none). */
@@ -14,6 +14,12 @@ function planLine(t: ProviderTrace): string {
 }
 
 const ms = (n: number): string => formatGoDuration(n * 1e6);
+
+/** Where a credential came from, as the trace names it (providers keep their old one-word form). */
+function credentialOrigin(c: CredentialEntry): string {
+  if (c.source === 'provider') return c.from;
+  return c.source === 'pull-secret' ? `pull secret ${c.from}` : `node config ${c.from}`;
+}
 
 /** kubelet's cache decision for one provider, one line. */
 export function cacheDecisionLine(t: ProviderTrace): string | undefined {
@@ -73,9 +79,15 @@ export function formatTrace(result: ConformanceResult): string {
     'providers:',
     ...result.providers.flatMap(providerBlock),
   ];
-  if (result.keyring.length > 0) {
-    lines.push(`decision: kubelet pulls with ${result.keyring.length} credential(s), in order:`);
-    for (const k of result.keyring) lines.push(`  ${k.provider} key ${JSON.stringify(k.key)} username=${JSON.stringify(k.username)}`);
+  if (result.nodeConfig) {
+    const n = result.nodeConfig;
+    const status = { read: `read, ${n.entries} auth entr${n.entries === 1 ? 'y' : 'ies'}`, missing: 'not present: the node keyring is empty', ignored: `ignored — ${n.detail ?? ''}: the node keyring is empty` }[n.status];
+    lines.push(`node config.json: ${n.path} (${status})`);
+  }
+  if (result.credentials.length > 0) {
+    const order = result.credentials.some((c) => c.source !== 'provider') ? ' (pull secrets, then node config.json, then providers)' : '';
+    lines.push(`decision: kubelet pulls with ${result.credentials.length} credential(s), in order${order}:`);
+    for (const c of result.credentials) lines.push(`  ${credentialOrigin(c)} key ${JSON.stringify(c.key)} username=${JSON.stringify(c.username)}`);
   } else {
     lines.push('decision: no credentials — kubelet pulls without credentials ("Pulling image without credentials")');
   }
@@ -107,7 +119,8 @@ export function formatSequence(steps: readonly SequenceStep[]): string {
       const o = r.origin;
       lines.push(`   ⚠ ${r.provider}: served a credential made for ${o.serviceAccount ? `${o.namespace}/${o.serviceAccount}` : 'a pull without service account'} pod ${o.podName} image ${o.image} — across ${r.across.join(', ')}`);
     }
-    lines.push(`   keyring: ${step.result.keyring.length > 0 ? step.result.keyring.map((k) => `${k.provider} ${JSON.stringify(k.key)} user=${JSON.stringify(k.username)}`).join('; ') : 'no credentials (anonymous pull)'}`);
+    const creds = step.result.credentials;
+    lines.push(`   keyring: ${creds.length > 0 ? creds.map((c) => `${credentialOrigin(c)} ${JSON.stringify(c.key)} user=${JSON.stringify(c.username)}`).join('; ') : 'no credentials (anonymous pull)'}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -141,8 +141,9 @@ ${tokenAttrs}`;
 
   it('rejects cacheType on v1.33 as an unknown field (strict decoding) and accepts it on v1.34', async () => {
     const path = await write('cachetype.yaml', config('v1', v1Provider('p', withCacheType)));
+    // v1.33 config.go (id 593615468): `fmt.Errorf("error decoding config %s: %w", …)`: the path unquoted.
     await expect(loadKubeletCredentialProviderConfig(path, kubeletRules('1.33', { KubeletServiceAccountTokenForCredentialProviders: true }))).rejects.toThrow(
-      `error decoding config "${path}": strict decoding error: unknown field "providers[0].tokenAttributes.cacheType"`,
+      `error decoding config ${path}: strict decoding error: unknown field "providers[0].tokenAttributes.cacheType"`,
     );
     const ok = await loadKubeletCredentialProviderConfig(path, kubeletRules('1.34'));
     expect(ok.providers[0]?.tokenAttributes?.cacheType).toBe('Token');
