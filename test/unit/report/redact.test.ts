@@ -24,7 +24,9 @@ describe('redaction', () => {
     ['a Bearer Authorization header in JSON', '"authorization": "Bearer opaque.token-value_1"', `"authorization": "Bearer ${REDACTED}"`],
     ['a bare Bearer credential', 'curl -H Bearer abcdefghijklmnop', `curl -H Bearer ${REDACTED}`],
     ['a bare Basic credential that decodes to user:password', `sent Basic ${BASIC} to registry`, `sent Basic ${REDACTED} to registry`],
-    ["the token service's own credential format", 'exchanged for ppx_9fK2mQ7vLx3RtY8wZp1A', `exchanged for ${REDACTED}`],
+    ["the token service's exchange credential (ppx_)", 'exchanged for ppx_9fK2mQ7vLx3RtY8wZp1A', `exchanged for ${REDACTED}`],
+    ["the token service's refresh token (ppr_), bare", 'kept ppr_Q2xM8vT3nR5kY7wZ-_a for later', `kept ${REDACTED} for later`],
+    ['a refresh token in a JSON log line under a neutral key', '{"value":"ppr_Q2xM8vT3nR5kY7wZ"}', `{"value":"${REDACTED}"}`],
   ])('removes %s', (_what, input, expected) => {
     expect(redactText(input)).toBe(expected);
   });
@@ -35,6 +37,8 @@ describe('redaction', () => {
     ['config keys that merely contain "token"', 'serviceAccountTokenAudience: pullproof-registry, tokenAttributes:\n  cacheType: Token'],
     ["containerd's own words", 'failed to fetch oauth token: unexpected status from GET request to https://r:5443/token?scope=repository%3Aa%3Apull: 403 Forbidden'],
     ['scopes and repository names', 'requested=[repository:team-a/app:pull] granted=[]'],
+    ['a credential prefix too short to be a credential', 'ppx_short and ppr_1234567'],
+    ['a word that merely ends in ppr_', 'wrappr_abcdefghij'],
   ])('keeps %s readable', (_what, input) => {
     expect(redactText(input)).toBe(input);
   });
