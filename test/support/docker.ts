@@ -26,3 +26,15 @@ export function describeWithDocker(name: string, body: () => void): void {
   if (dockerUnavailableReason) describe.skip(`${name} — skipped: ${dockerUnavailableReason}`, body);
   else describe(name, body);
 }
+
+/**
+ * `describe` for a suite that needs something besides the engine (a socket, a CLI, a browser):
+ * `missing` says what is absent, or is undefined when all is there. It skips naming the missing
+ * prerequisite, except under PULLPROOF_REQUIRE_DOCKER=1, where a missing prerequisite fails the
+ * run: CI installs every one of them (.ci/host-setup.sh), so a skip there would hide a hole.
+ */
+export function describeWhenPresent(missing: string | undefined, name: string, body: () => void): void {
+  if (missing && process.env.PULLPROOF_REQUIRE_DOCKER === '1') throw new Error(`PULLPROOF_REQUIRE_DOCKER=1 but ${missing}: ${name} cannot run`);
+  if (missing) describe.skip(`${name} — skipped: ${missing}`, body);
+  else describe(name, body);
+}

@@ -1,14 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { execa } from 'execa';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { cleanupNamespace } from '../../../harness/conformance/containerd-pull.ts';
+import { describeWhenPresent } from '../../support/docker.ts';
 
 const CONTAINERD = process.env.PULLPROOF_CONTAINERD_ADDRESS ?? '/run/docker/containerd/containerd.sock';
 const missing = existsSync(CONTAINERD) ? undefined : `containerd socket ${CONTAINERD} not found (start dockerd or set PULLPROOF_CONTAINERD_ADDRESS)`;
-const suite = missing ? describe.skip : describe;
-
-suite(`containerd namespace cleanup${missing ? ` — skipped: ${missing}` : ''}`, () => {
+describeWhenPresent(missing, 'containerd namespace cleanup', () => {
   it('removes a namespace holding only a lease, as a ctr killed mid-pull leaves it', async () => {
     const namespace = `pullproof-conformance-${randomBytes(4).toString('hex')}`;
     const base = ['--address', CONTAINERD, '--namespace', namespace];

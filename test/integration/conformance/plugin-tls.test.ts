@@ -5,14 +5,14 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { LocalServiceAccountIssuer } from '../../../harness/identity/local-issuer.ts';
+import { describeWhenPresent } from '../../support/docker.ts';
 
 // The exchange endpoint over real TLS: a certificate the node does not trust is a clear TLS error;
 // --ca-file with the right CA makes it work. Needs the openssl CLI (as the token service does).
 const MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'provider', 'plugin', 'main.ts');
 const opensslMissing = spawnSync('openssl', ['version']).status === 0 ? undefined : 'openssl CLI not found (apt-get install openssl)';
-const suite = opensslMissing ? describe.skip : describe;
 
 function plugin(args: string[], stdin: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -26,7 +26,7 @@ function plugin(args: string[], stdin: string): Promise<{ code: number | null; s
   });
 }
 
-suite(`plugin exchange over TLS${opensslMissing ? ` — skipped: ${opensslMissing}` : ''}`, () => {
+describeWhenPresent(opensslMissing, 'plugin exchange over TLS', () => {
   let dir: string;
   let server: Server;
   let url: string;

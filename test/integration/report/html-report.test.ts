@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { renderHtmlReport } from '../../../harness/report/html.ts';
+import { describeWhenPresent } from '../../support/docker.ts';
 import { allPods, singleRun, withPod } from '../../unit/report/recorded.ts';
 
 /**
@@ -18,7 +19,6 @@ const CHROMIUM = '/usr/bin/chromium';
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const SCREENSHOT = join(ROOT, 'artifacts', 'report-screenshot.png');
 const missing = existsSync(CHROMIUM) ? undefined : `${CHROMIUM} not found (install Debian's chromium package, as .ci/host-setup.sh does)`;
-if (missing && process.env.PULLPROOF_REQUIRE_DOCKER === '1') throw new Error(`PULLPROOF_REQUIRE_DOCKER=1 but ${missing}`);
 
 const RGB = { pass: 'rgb(26, 127, 55)', fail: 'rgb(207, 34, 46)', skip: 'rgb(110, 119, 129)' } as const;
 const PROBE = '<img src=x onerror="window.__pwned=1">';
@@ -35,9 +35,7 @@ interface BrowserGlobals {
   __pwned?: number;
 }
 
-const describeWithChromium = missing ? (name: string, body: () => void) => describe.skip(`${name} — skipped: ${missing}`, body) : describe;
-
-describeWithChromium('HTML report in chromium', () => {
+describeWhenPresent(missing, 'HTML report in chromium', () => {
   let context: BrowserContext;
   let page: Page;
   let profile: string;
