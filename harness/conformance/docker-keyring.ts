@@ -101,6 +101,7 @@ function decodeEntry(raw: Json): DockerConfigEntry {
   if (raw === null) return { username: '', password: '' };
   if (typeof raw !== 'object' || Array.isArray(raw)) throw new DecodeError(`json: cannot unmarshal ${jsonKind(raw)} into Go value of type credentialprovider.dockerConfigEntryWithAuth`);
   const auth = stringField(raw, 'auth');
+  stringField(raw, 'email'); // decoded (and type-checked) by kubelet, not used for pulls
   const entry = { username: stringField(raw, 'username'), password: stringField(raw, 'password') };
   return auth.length === 0 ? entry : decodeDockerConfigFieldAuth(auth);
 }

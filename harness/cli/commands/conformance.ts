@@ -1,8 +1,9 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { Option, InvalidArgumentError, type Command } from 'commander';
 import { DEFAULT_MINOR, SUPPORTED_MINORS } from '../../cluster/versions.ts';
 import { LocalServiceAccountIssuer } from '../../identity/local-issuer.ts';
-import { formatSequence, formatTrace, parseFeatureGates, runConformance, runPullSequence, type ConformanceResult, type SequencePull } from '../../conformance/index.ts';
+import { formatSequence, formatTrace, parseFeatureGates, PullSecretError, runConformance, runPullSequence, type ConformanceResult, type PullSecretInput, type SequencePull } from '../../conformance/index.ts';
 import { CredentialProviderConfigError } from '../../conformance/config.ts';
 import { PluginRegistrationError } from '../../conformance/exec-plugin.ts';
 import { defaultContainerdAddress } from '../../conformance/containerd-pull.ts';
@@ -36,6 +37,13 @@ interface ConformanceFlags {
   expect?: 'pulled' | 'denied' | 'credentials' | 'no-credentials';
   json?: boolean;
   then: ThenSpec[];
+  pullSecret: string[];
+  nodeDockerConfig?: string;
+}
+
+/** `--pull-secret <file>`: a .dockerconfigjson file; the secret is named after the file, in the pod's namespace. */
+async function readPullSecrets(files: readonly string[], namespace: string): Promise<PullSecretInput[]> {
+  return Promise.all(files.map(async (file) => ({ name: basename(file).replace(/\.json$/, ''), namespace, data: await readFile(file, 'utf8') })));
 }
 
 /** One `--then` pull: fields not given are inherited from the first pull (pod name: pod-<n>). */
@@ -98,7 +106,7 @@ function goDurationMs(value: string): number {
 
 function outcome(result: ConformanceResult): 'pulled' | 'denied' | 'credentials' | 'no-credentials' {
   if (result.pull) return result.pull.outcome;
-  return result.keyring.length > 0 ? 'credentials' : 'no-credentials';
+  return result.credentials.length > 0 ? 'credentials' : 'no-credentials';
 }
 
 async function action(flags: ConformanceFlags): Promise<void> {
@@ -135,6 +143,8 @@ async function action(flags: ConformanceFlags): Promise<void> {
         tokenSource: issuer,
         tokenExpirationSeconds: flags.tokenExpiration,
         timeoutMs: flags.timeout,
+        pullSecrets: await readPullSecrets(flags.pullSecret, flags.namespace),
+        nodeDockerConfig: flags.nodeDockerConfig,
         pulls,
       });
       process.stdout.write(flags.json ? `${JSON.stringify({ pulls: steps }, null, 2)}\n` : formatSequence(steps));
@@ -158,6 +168,8 @@ async function action(flags: ConformanceFlags): Promise<void> {
       tokenSource: issuer,
       tokenExpirationSeconds: flags.tokenExpiration,
       timeoutMs: flags.timeout,
+      pullSecrets: await readPullSecrets(flags.pullSecret, flags.namespace),
+      nodeDockerConfig: flags.nodeDockerConfig,
       pull: flags.pull
         ? {
             address: flags.containerdAddress,
@@ -181,6 +193,11 @@ async function action(flags: ConformanceFlags): Promise<void> {
     if (error instanceof CredentialProviderConfigError || error instanceof PluginRegistrationError) {
       process.stderr.write(`kubelet ${flags.k8s} would refuse to start:\n  ${error.kubeletMessage}\n  (${error.message.slice(error.kubeletMessage.length).replace(/^ \(|\)$/g, '')})\n`);
       process.exitCode = 4;
+      return;
+    }
+    if (error instanceof PullSecretError) {
+      process.stderr.write(`kubelet ${flags.k8s} would fail the image pull:\n  ${error.kubeletMessage}\n  (${error.message})\n`);
+      process.exitCode = 3;
       return;
     }
     throw error;
@@ -223,6 +240,8 @@ export function registerConformance(program: Command): void {
     .option('--plain-http', 'registry speaks plain HTTP (ctr --plain-http)')
     .option('--hosts-dir <dir>', 'containerd hosts directory (certs.d layout) for --pull')
     .option('--keep-image', 'keep the pulled image and containerd namespace')
+    .option('--pull-secret <file>', "a .dockerconfigjson file used as one of the pod's imagePullSecrets (repeatable); kubelet tries these before the node config.json and the providers", (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--node-docker-config <path>', "the node's Docker config.json kubelet finds (e.g. /var/lib/kubelet/config.json); its credentials come after pull secrets, before providers")
     .addOption(new Option('--expect <outcome>', 'exit 0 only if the outcome matches (else 1)').choices(['pulled', 'denied', 'credentials', 'no-credentials']))
     .option('--json', 'print the typed result as JSON instead of the trace (no secrets in it)')
     .option(
