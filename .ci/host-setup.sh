@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs and starts what pullproof's tests need on a Debian machine (as root):
-# a Docker engine, containerd, Debian's distribution registry, busybox-static, kind, chromium.
+# a Docker engine, containerd, Debian's distribution registry, busybox-static, kind, chromium,
+# mmdebstrap, and the basics a bare debian:bookworm image lacks (make, openssl, git, ca-certificates).
 # Idempotent: a second run only checks. Sourced by .ci/run; usable by hand: `sudo bash .ci/host-setup.sh`.
 set -euo pipefail
 
@@ -45,6 +46,13 @@ install_packages() {
   dpkg -s chromium >/dev/null 2>&1 || want+=(chromium)
   dpkg -s iptables >/dev/null 2>&1 || want+=(iptables)
   dpkg -s jq >/dev/null 2>&1 || want+=(jq)
+  # A clean Debian image (debian:bookworm in .github/workflows/test.yml) has none of these: make runs
+  # the tests, openssl serves the TLS tests and the token service's certificates, git is read by the
+  # fixtures script, ca-certificates lets npm and apt reach https mirrors.
+  dpkg -s make >/dev/null 2>&1 || want+=(make)
+  dpkg -s openssl >/dev/null 2>&1 || want+=(openssl)
+  dpkg -s git >/dev/null 2>&1 || want+=(git)
+  dpkg -s ca-certificates >/dev/null 2>&1 || want+=(ca-certificates)
   [ ${#want[@]} -eq 0 ] && { log "packages present"; return 0; }
   add_newer_suites
   log "installing ${want[*]}"
