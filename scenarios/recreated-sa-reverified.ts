@@ -15,7 +15,11 @@ export default defineScenario({
   images: ['team-a/app'],
   pods: [
     { name: 'before', namespace: 'team-a', serviceAccount: 'puller', image: 'team-a/app', pullPolicy: 'IfNotPresent' },
-    { name: 'after-recreate', namespace: 'team-a', serviceAccount: 'puller', image: 'team-a/app', pullPolicy: 'IfNotPresent', after: 'before', sameNodeAs: 'before', recreateServiceAccountFirst: true },
+    { name: 'after-recreate', namespace: 'team-a', serviceAccount: 'puller', image: 'team-a/app', pullPolicy: 'IfNotPresent', after: 'recreate-puller', sameNodeAs: 'before' },
+  ],
+  steps: [
+    // Same name, new UID: the identity KEP-2535 records are keyed by.
+    { name: 'recreate-puller', after: 'before', run: ({ kube }) => kube.recreateServiceAccount('team-a', 'puller') },
   ],
   expect: {
     before: { fate: 'pulled', depth: 'plugin' },

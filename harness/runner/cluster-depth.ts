@@ -2,11 +2,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { execa } from 'execa';
 import type { JWK } from 'jose';
 import { buildProviderBundle } from '../../provider/index.ts';
-import { fetchIssuerTrust } from '../cluster/kube-api.ts';
+import { applyObjects, fetchIssuerTrust } from '../cluster/kube-api.ts';
+import { nodeAudienceRbac } from '../cluster/node-audience-rbac.ts';
 import { ensureKindNetwork, removeKindNetworkIfOurs } from '../cluster/kind-network.ts';
 import { kindExportLogs } from '../cluster/kind-cli.ts';
 import { createCluster, newClusterName, type Cluster, type NeedsInput } from '../cluster/lifecycle.ts';
@@ -21,11 +22,12 @@ import { startPullEnvironment, type PullEnvironment } from './environment.ts';
 import { auditEvidence } from './evidence.ts';
 import { instantiate, type InstancePod, type ScenarioInstance } from './instantiate.ts';
 import { kubeletLogLines, kubeletLogNeedles } from './kubelet-log.ts';
-import { syncNodeAudienceRbac } from './node-audience.ts';
+import { labelledNodeAudienceRbac, syncNodeAudienceRbac } from './node-audience.ts';
 import { namespaceManifests, podManifest, pullSecretManifests, serviceAccountManifests } from './manifests.ts';
 import { ensureSecretPulledImagesGate, failedScenario, notApplicableResult, reportedGates, ranPod, scenarioResult, serviceAccountOf, skipped } from './pod-results.ts';
 import { awaitPodFate } from './pod-watch.ts';
-import { runLimited, runPods } from './schedule.ts';
+import { runLimited } from './schedule.ts';
+import { runScenarioItems, type StepEnvironment } from './steps.ts';
 
 /**
  * The cluster runner (DESIGN.md decision 8): kind clusters, manifests, RBAC sync, token-service
@@ -96,6 +98,8 @@ export function clusterWorkDir(workRoot: string, kubernetes: KubernetesVersion, 
 interface PodContext {
   readonly depth: ClusterRunDepth;
   readonly kc: KubeConfig;
+  readonly kubeconfigPath: string;
+  readonly nodeNames: readonly string[];
   readonly core: CoreV1Api;
   readonly env: PullEnvironment;
   readonly kubernetes: KubernetesVersion;
@@ -172,6 +176,57 @@ async function runPodInCluster(pod: InstancePod, instance: ScenarioInstance, ctx
   });
 }
 
+/**
+ * What a scripted step acts with on a cluster: the API server through client-node (service accounts,
+ * node-audience RBAC) and the node containers through `docker exec`. Names are the scenario's logical ones.
+ */
+function clusterStepEnvironment(instance: ScenarioInstance, ctx: Omit<PodContext, 'nodes'>): StepEnvironment {
+  const ns = (logical: string): string => instance.namespaces.get(logical) ?? logical;
+  const annotationsOf = (namespace: string, name: string) => instance.serviceAccounts.find((s) => s.namespace === ns(namespace) && s.name === name)?.annotations ?? {};
+  const rbac = ctx.kc.makeApiClient(RbacAuthorizationV1Api);
+  const workers = ctx.nodeNames.filter((n) => !n.endsWith('-control-plane'));
+  return {
+    depth: ctx.depth,
+    kubeconfig: ctx.kubeconfigPath,
+    registry: { container: ctx.env.registry.containerName, host: ctx.env.registryHost },
+    kube: {
+      config: () => ctx.kc,
+      recreateServiceAccount: (namespace, name) => recreateServiceAccount(ctx.core, ns(namespace), name, annotationsOf(namespace, name)),
+      deleteServiceAccount: async (namespace, name) => {
+        await ctx.core.deleteNamespacedServiceAccount({ namespace: ns(namespace), name });
+      },
+      annotateServiceAccount: async (namespace, name, changes) => {
+        const sa = await ctx.core.readNamespacedServiceAccount({ namespace: ns(namespace), name });
+        const annotations: Record<string, string> = { ...(sa.metadata?.annotations ?? {}) };
+        for (const [key, value] of Object.entries(changes)) {
+          if (value === null) delete annotations[key];
+          else annotations[key] = value;
+        }
+        await ctx.core.replaceNamespacedServiceAccount({ namespace: ns(namespace), name, body: { ...sa, metadata: { ...sa.metadata, annotations } } });
+      },
+      setNodeAudienceGrant: async (granted) => {
+        const grant = instance.nodeAudienceGrant ?? { roleName: `pullproof-node-audience-${instance.id}`, audience: instance.providerAudience };
+        if (granted) {
+          await applyObjects(ctx.kubeconfigPath, labelledNodeAudienceRbac([grant]));
+          return;
+        }
+        const [role, binding] = nodeAudienceRbac(grant);
+        await rbac.deleteClusterRoleBinding({ name: binding.metadata?.name ?? '' }).catch((e: unknown) => { if (!isNotFound(e)) throw e; });
+        await rbac.deleteClusterRole({ name: role.metadata?.name ?? '' }).catch((e: unknown) => { if (!isNotFound(e)) throw e; });
+      },
+    },
+    node: {
+      names: () => ctx.nodeNames,
+      restartKubelet: async (node) => {
+        for (const target of node ? [node] : workers) {
+          const r = await execa('docker', ['exec', target, 'systemctl', 'restart', 'kubelet'], { reject: false, all: true });
+          if (r.exitCode !== 0) throw new Error(`restarting kubelet in ${target} failed (exit ${String(r.exitCode)}): ${r.all.trim()}`);
+        }
+      },
+    },
+  };
+}
+
 async function runScenarioInCluster(instance: ScenarioInstance, ctx: Omit<PodContext, 'nodes'>, runId: string, keep: boolean, registryHost: string): Promise<ScenarioResult> {
   const started = Date.now();
   for (const ns of namespaceManifests(instance, runId)) await ctx.core.createNamespace({ body: ns });
@@ -180,8 +235,8 @@ async function runScenarioInCluster(instance: ScenarioInstance, ctx: Omit<PodCon
     for (const sa of serviceAccountManifests(instance)) await ctx.core.createNamespacedServiceAccount({ namespace: sa.metadata?.namespace ?? '', body: sa });
     for (const secret of pullSecretManifests(instance, registryHost)) await ctx.core.createNamespacedSecret({ namespace: secret.metadata?.namespace ?? '', body: secret });
     const nodes = new Map<string, string>();
-    const pods = await runPods(instance.pods, (pod) => runPodInCluster(pod, instance, { ...ctx, nodes }));
-    return scenarioResult(instance.scenario, pods, Date.now() - started);
+    const { pods, steps } = await runScenarioItems(instance, clusterStepEnvironment(instance, ctx), (pod) => runPodInCluster(pod, instance, { ...ctx, nodes }));
+    return scenarioResult(instance.scenario, pods, Date.now() - started, steps);
   } finally {
     if (!keep) for (const ns of instance.namespaces.values()) await ctx.core.deleteNamespace({ name: ns }).catch(() => undefined);
   }
@@ -285,7 +340,7 @@ export async function runAtClusterDepth(options: ClusterDepthOptions): Promise<V
       const kc = new KubeConfig();
       kc.loadFromFile(cluster.kubeconfigPath);
       const core = kc.makeApiClient(CoreV1Api);
-      const ctx = { depth, kc, core, env: pullEnv, kubernetes, timeoutMs: options.podTimeoutMs ?? 180_000, ...(options.signal ? { signal: options.signal } : {}) };
+      const ctx = { depth, kc, kubeconfigPath: cluster.kubeconfigPath, nodeNames: cluster.nodes, core, env: pullEnv, kubernetes, timeoutMs: options.podTimeoutMs ?? 180_000, ...(options.signal ? { signal: options.signal } : {}) };
       // Each scenario's line as soon as it has its verdicts: progress, and the time to the first verdict.
       const groupResults = await runLimited(instances, options.parallel ?? 4, async (instance) => {
         const result = await runScenarioInCluster(instance, ctx, runId, options.keep ?? false, registryHost).catch((error: unknown) => {

@@ -14,7 +14,8 @@ import { compare } from '../verdict/compare.ts';
 import { startPullEnvironment, type PullEnvironment } from './environment.ts';
 import { auditEvidence } from './evidence.ts';
 import { instantiate, newRunId, type InstancePod, type ScenarioInstance } from './instantiate.ts';
-import { runLimited, runPods } from './schedule.ts';
+import { runLimited } from './schedule.ts';
+import { runScenarioItems, type StepEnvironment } from './steps.ts';
 import { ensureSecretPulledImagesGate, failedScenario, reportedGates, notApplicableResult, pullVerdict, ranPod, scenarioResult, skipped, serviceAccountOf } from './pod-results.ts';
 
 /**
@@ -42,6 +43,23 @@ export interface PluginDepthOptions {
 const KIND_ISSUER = 'https://kubernetes.default.svc.cluster.local';
 
 
+
+/** Steps at plugin depth: the registry is there (docker can act on it); an API server and nodes are not. */
+function pluginStepEnvironment(env: PullEnvironment): StepEnvironment {
+  const none = (what: string) => (): Promise<never> => Promise.reject(new Error(`${what}: plugin depth has no API server or nodes; give the step depth: 'node'`));
+  return {
+    depth: 'plugin',
+    kube: {
+      config: () => { throw new Error('kube.config: plugin depth has no API server'); },
+      recreateServiceAccount: none('kube.recreateServiceAccount'),
+      deleteServiceAccount: none('kube.deleteServiceAccount'),
+      annotateServiceAccount: none('kube.annotateServiceAccount'),
+      setNodeAudienceGrant: none('kube.setNodeAudienceGrant'),
+    },
+    node: { names: () => [], restartKubelet: none('node.restartKubelet') },
+    registry: { container: env.registry.containerName, host: env.registryHost },
+  };
+}
 
 interface ScenarioFiles {
   readonly configPath: string;
@@ -127,7 +145,7 @@ export async function runAtPluginDepth(options: PluginDepthOptions): Promise<Ver
         await writeFile(configPath, renderCredentialProviderConfig(credentialProviderConfig(kubernetes, [instance.provider])));
         const started = Date.now();
         const uids = new Map<string, string>();
-        const pods = await runPods(instance.pods, (pod) => {
+        const { pods, steps } = await runScenarioItems(instance, pluginStepEnvironment(env), (pod) => {
           options.signal?.throwIfAborted();
           return runPod(pod, instance, {
             kubernetes,
@@ -140,7 +158,7 @@ export async function runAtPluginDepth(options: PluginDepthOptions): Promise<Ver
           });
         });
         log(`  ${instance.scenario.name}: ${pods.map((p) => `${p.pod}=${p.outcome}`).join(', ')}`);
-        return scenarioResult(instance.scenario, pods, Date.now() - started);
+        return scenarioResult(instance.scenario, pods, Date.now() - started, steps);
       })().catch((error: unknown) => {
         if (options.signal?.aborted) throw error;
         return failedScenario(instance, error);

@@ -1,5 +1,5 @@
 import type { KubernetesVersion } from '../cluster/versions.ts';
-import type { Evidence, Fault, Outcome, PodResult, ScenarioResult, Verdict } from '../results/model.ts';
+import type { Evidence, Fault, Outcome, PodResult, ScenarioResult, StepResult, Verdict } from '../results/model.ts';
 import { classifyDenial, classifyError } from '../verdict/fault.ts';
 import type { Comparison } from '../verdict/compare.ts';
 import { applicability } from '../scenario/define.ts';
@@ -49,8 +49,8 @@ export function toModelExpectation(fate: Scenario['expect'][string]['fate']): Po
   return { kind: 'denied', reason: fate.denied instanceof RegExp ? fate.denied.source : fate.denied };
 }
 
-export function scenarioResult(scenario: Scenario, pods: readonly PodResult[], durationMs: number): ScenarioResult {
-  return { name: scenario.name, summary: scenario.summary, property: scenario.property, pods, durationMs };
+export function scenarioResult(scenario: Scenario, pods: readonly PodResult[], durationMs: number, steps?: readonly StepResult[]): ScenarioResult {
+  return { name: scenario.name, summary: scenario.summary, property: scenario.property, pods, durationMs, ...(steps?.length ? { steps } : {}) };
 }
 
 /** A scenario that does not fit this Kubernetes version: every pod reported, none run. */

@@ -111,6 +111,31 @@ function checkRegistry(check: Check, registry: ScenarioInput['registry']): void 
   });
 }
 
+function checkSteps(check: Check, input: ScenarioInput): Set<string> {
+  const names = new Set<string>();
+  if (input.steps === undefined) return names;
+  check(isList(input.steps), 'steps', 'must be a list of { name, after?, depth?, run }');
+  input.steps.forEach((step, i) => {
+    const field = `steps[${i}]`;
+    onlyKeys(check, step, field, ['name', 'after', 'depth', 'run']);
+    check(typeof step.name === 'string' && DNS_SUBDOMAIN.test(step.name), `${field}.name`, `${JSON.stringify(step.name)} must be a lower-case name like "recreate-sa"`);
+    check(!names.has(step.name), `${field}.name`, `step "${step.name}" is declared twice`);
+    check(typeof step.run === 'function', `${field}.run`, 'must be a function, e.g. async ({ $, kube }) => { await kube.recreateServiceAccount("team-a", "puller") }');
+    check(step.depth === undefined || DEPTHS.includes(step.depth), `${field}.depth`, `must be one of ${DEPTHS.join(', ')}`);
+    names.add(step.name);
+  });
+  return names;
+}
+
+function checkPlugin(check: Check, plugin: NonNullable<ScenarioInput['plugin']>): void {
+  onlyKeys(check, plugin, 'plugin', ['executable', 'entry']);
+  check(typeof plugin.executable === 'string' && plugin.executable.length > 0, 'plugin.executable', 'must name the plugin executable (relative to the scenario file)');
+  if (plugin.entry === undefined || typeof plugin.entry === 'string') return;
+  onlyKeys(check, plugin.entry, 'plugin.entry', ['apiVersion', 'args', 'env', 'defaultCacheDuration']);
+  if (plugin.entry.args !== undefined) stringList(check, plugin.entry.args, 'plugin.entry.args');
+  (plugin.entry.env ?? []).forEach((e, i) => onlyKeys(check, e, `plugin.entry.env[${i}]`, ['name', 'value']));
+}
+
 /**
  * Validates a scenario and returns it with expectations normalised. Every problem is reported as
  * `scenario "<name>": <field path>: <problem>`.
@@ -118,7 +143,7 @@ function checkRegistry(check: Check, registry: ScenarioInput['registry']): void 
 export function defineScenario(input: ScenarioInput): Scenario {
   const name = typeof input?.name === 'string' && input.name ? input.name : '(unnamed)';
   const check: Check = checker(name);
-  onlyKeys(check, input, '(scenario)', ['name', 'summary', 'property', 'kubernetes', 'cluster', 'provider', 'nodeAudienceGrant', 'serviceAccounts', 'registry', 'images', 'pods', 'expect', 'depth']);
+  onlyKeys(check, input, '(scenario)', ['name', 'summary', 'property', 'kubernetes', 'cluster', 'provider', 'nodeAudienceGrant', 'serviceAccounts', 'registry', 'images', 'pods', 'expect', 'depth', 'steps', 'plugin']);
   check(DNS_LABEL.test(input.name), 'name', `"${input.name}" must be a DNS label (lower-case letters, digits, '-'): it names namespaces`);
   check(typeof input.summary === 'string' && input.summary.length > 0, 'summary', 'must say what the scenario does');
   check(typeof input.property === 'string' && input.property.length > 0, 'property', 'must state the security property it protects');
@@ -157,6 +182,8 @@ export function defineScenario(input: ScenarioInput): Scenario {
   const users = new Set((input.registry.pullSecretUsers ?? []).map((u) => u.name));
 
   check(isList(input.pods) && input.pods.length > 0, 'pods', 'must list at least one pod');
+  const steps = checkSteps(check, input);
+  if (input.plugin !== undefined) checkPlugin(check, input.plugin);
   const pods = new Set<string>();
   input.pods.forEach((pod, i) => {
     const field = `pods[${i}]`;
@@ -168,14 +195,22 @@ export function defineScenario(input: ScenarioInput): Scenario {
     check(input.images.includes(pod.image), `${field}.image`, `"${pod.image}" is not in images (${input.images.join(', ')})`);
     check(pod.pullPolicy === undefined || ['Always', 'IfNotPresent', 'Never'].includes(pod.pullPolicy), `${field}.pullPolicy`, `must be Always, IfNotPresent or Never`);
     // Only earlier pods can be waited for, which also rules out cycles.
-    for (const ref of ['after', 'sameNodeAs'] as const) {
-      const target = pod[ref];
-      check(target === undefined || pods.has(target), `${field}.${ref}`, `"${String(target)}" must name a pod declared before this one`);
-    }
+    check(pod.after === undefined || pods.has(pod.after) || steps.has(pod.after), `${field}.after`, `"${String(pod.after)}" must name a pod declared before this one, or a step`);
+    check(pod.sameNodeAs === undefined || pods.has(pod.sameNodeAs), `${field}.sameNodeAs`, `"${String(pod.sameNodeAs)}" must name a pod declared before this one`);
+    check(!steps.has(pod.name), `${field}.name`, `"${pod.name}" is also a step's name`);
     check(pod.imagePullSecret === undefined || users.has(pod.imagePullSecret), `${field}.imagePullSecret`, `"${String(pod.imagePullSecret)}" is not in registry.pullSecretUsers`);
     pods.add(pod.name);
   });
 
+  for (const [i, step] of (input.steps ?? []).entries()) {
+    check(step.after === undefined || pods.has(step.after) || steps.has(step.after), `steps[${i}].after`, `"${String(step.after)}" names no pod or step`);
+    // Each item follows at most one other: walking the chain finds any cycle.
+    const seen = new Set([step.name]);
+    for (let next = step.after; next !== undefined; next = (input.steps ?? []).find((s) => s.name === next)?.after ?? input.pods.find((p) => p.name === next)?.after) {
+      check(!seen.has(next), `steps[${i}].after`, `"${step.name}" waits for itself through ${[...seen].join(' → ')}`);
+      seen.add(next);
+    }
+  }
   onlyKeys(check, input.expect, 'expect', [...pods]);
   const defaultDepth = input.depth ?? 'plugin';
   const expect: Record<string, Scenario['expect'][string]> = {};

@@ -1,3 +1,5 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Shell } from 'zx';
 import type { Depth } from '../results/model.ts';
 
 /**
@@ -68,7 +70,7 @@ export interface PodSpec {
   /** A repository from `images`, e.g. `team-a/app`; the runner gives it a unique tag. */
   readonly image: string;
   readonly pullPolicy?: PullPolicy;
-  /** Create this pod only after the named pod has a verdict (cached-image cases). */
+  /** Create this pod only after the named pod has a verdict (cached-image cases), or the named step is done. */
   readonly after?: string;
   /** Delete and recreate the pod's service account (new UID) just before creating this pod. */
   readonly recreateServiceAccountFirst?: boolean;
@@ -113,6 +115,76 @@ export interface ClusterNeeds {
   readonly kubelet?: { readonly imagePullCredentialsVerificationPolicy?: VerificationPolicy };
 }
 
+/**
+ * What a scripted step acts with. Names are the scenario's logical ones (`team-a`, `puller`); the
+ * harness maps them to the run's. Every command (`$`) and action (`kube.*`, `node.*`) is recorded
+ * with its output and exit code as evidence.
+ */
+export interface StepContext {
+  /** zx's `$`, with KUBECONFIG set to the cluster's kubeconfig and the run's namespaces in the environment. */
+  readonly $: Shell;
+  /** The cluster's kubeconfig file (undefined at plugin depth: there is no API server). */
+  readonly kubeconfig: string | undefined;
+  /** The run's name for a logical namespace (`team-a` → `team-a-1f2e3d`). */
+  readonly namespace: (logical: string) => string;
+  readonly depth: Depth;
+  /** Service-account and RBAC changes through the API server (node and cluster depth). */
+  readonly kube: KubeActions;
+  /** The kind node containers (node and cluster depth). */
+  readonly node: NodeActions;
+  /** The registry container this run pulls from (`docker` can stop, pause or kill it). */
+  readonly registry: { readonly container: string; readonly host: string };
+  readonly sleep: (ms: number) => Promise<void>;
+}
+
+export interface KubeActions {
+  /** A @kubernetes/client-node KubeConfig for anything the actions below do not cover. */
+  readonly config: () => KubeConfig;
+  /** Delete and create the account again under the same name (new UID), with its scenario annotations. */
+  recreateServiceAccount(namespace: string, name: string): Promise<void>;
+  deleteServiceAccount(namespace: string, name: string): Promise<void>;
+  /** Merge annotations into the account; a `null` value removes the key. */
+  annotateServiceAccount(namespace: string, name: string, annotations: Readonly<Record<string, string | null>>): Promise<void>;
+  /** Grant (true) or withdraw (false) the node audience for this scenario (its `nodeAudienceGrant` RBAC). */
+  setNodeAudienceGrant(granted: boolean): Promise<void>;
+}
+
+export interface NodeActions {
+  readonly names: () => readonly string[];
+  /** `systemctl restart kubelet` in one node (default: every worker). */
+  restartKubelet(node?: string): Promise<void>;
+}
+
+/** An ordered action between pods: written with zx `$` and the helpers above, no plumbing. */
+export interface StepSpec {
+  readonly name: string;
+  /** Run after this pod has a verdict or this step is done; without it the step runs first. */
+  readonly after?: string;
+  /** Shallowest depth at which the step can act (default `node`: it needs an API server). */
+  readonly depth?: Depth;
+  readonly run: (context: StepContext) => unknown;
+}
+
+/** Another credential provider plugin instead of pullproof's (DESIGN.md decision 9). */
+export interface PluginSpec {
+  /** Executable on the host (plugin depth runs it there) that kind nodes can also execute. Relative to the scenario file. */
+  readonly executable: string;
+  /** The provider entry's own fields (`args`, `env`, `defaultCacheDuration`, `apiVersion`), or a YAML file holding them. */
+  readonly entry?: PluginEntry | string;
+}
+
+/**
+ * The parts of a CredentialProviderConfig provider entry that belong to the plugin. The scenario
+ * owns `name`, `matchImages` and `tokenAttributes`. In strings, `{mode}`, `{exchangeUrl}`,
+ * `{roleAnnotation}` and `{audience}` are replaced with the scenario's values.
+ */
+export interface PluginEntry {
+  readonly apiVersion?: string;
+  readonly args?: readonly string[];
+  readonly env?: readonly { readonly name: string; readonly value: string }[];
+  readonly defaultCacheDuration?: string;
+}
+
 export interface ScenarioInput {
   readonly name: string;
   readonly summary: string;
@@ -134,6 +206,10 @@ export interface ScenarioInput {
   readonly expect: Readonly<Record<string, PodExpectation>>;
   /** Default shallowest depth for every expectation (default `plugin`). */
   readonly depth?: Depth;
+  /** Scripted steps between pods, in order (see StepSpec). */
+  readonly steps?: readonly StepSpec[];
+  /** Run against this plugin instead of pullproof's (`pullproof run --plugin` overrides it). */
+  readonly plugin?: PluginSpec;
 }
 
 /** A validated scenario: same shape, expectations normalised. */

@@ -61,8 +61,21 @@ describe('defineScenario', () => {
 
   it('only lets a pod wait for a pod declared before it', () => {
     expect(problem({ ...base, pods: [{ ...base.pods[0], after: 'ungranted' }, base.pods[1]] })).toBe(
-      'scenario "granted-sa-pulls": pods[0].after: "ungranted" must name a pod declared before this one',
+      'scenario "granted-sa-pulls": pods[0].after: "ungranted" must name a pod declared before this one, or a step',
     );
+  });
+
+  it('lets a pod wait for a scripted step, and names the field of a broken step', () => {
+    const run = (): void => undefined;
+    expect(() => defineScenario({ ...base, steps: [{ name: 'rotate', after: 'granted', run }], pods: [base.pods[0], { ...base.pods[1], after: 'rotate' }] } as ScenarioInput)).not.toThrow();
+    expect(problem({ ...base, steps: [{ name: 'rotate', run: 'kubectl delete sa puller' as unknown as () => void }] })).toMatch(/^scenario "granted-sa-pulls": steps\[0\]\.run: must be a function/);
+    expect(problem({ ...base, steps: [{ name: 'rotate', after: 'nobody', run }] })).toBe('scenario "granted-sa-pulls": steps[0].after: "nobody" names no pod or step');
+    expect(problem({ ...base, steps: [{ name: 'a', after: 'b', run }, { name: 'b', after: 'a', run }] })).toMatch(/steps\[0\]\.after: "a" waits for itself/);
+  });
+
+  it('checks a plugin of the scenario\'s own', () => {
+    expect(() => defineScenario({ ...base, plugin: { executable: './plugin.sh', entry: { args: ['--mode', '{mode}'] } } })).not.toThrow();
+    expect(problem({ ...base, plugin: { executable: './plugin.sh', entry: { argv: [] } as never } })).toMatch(/plugin\.entry\.argv: unknown field/);
   });
 
   it('requires the role annotation in exchange mode and a known image per pod', () => {
