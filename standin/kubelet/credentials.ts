@@ -1,22 +1,18 @@
 import { CoreV1Api, type KubeConfig, type V1Pod, type V1Secret } from '@kubernetes/client-node';
 import { runConformance, TokenRequestError, type ConformanceResult, type TokenSource } from '../../harness/conformance/index.ts';
 import type { MintOptions } from '../../harness/identity/local-issuer.ts';
-import { BasicDockerKeyring } from '../../harness/conformance/match-images.ts';
+import { PullSecretError, pullSecretKeyring, type PullSecretInput } from '../../harness/conformance/docker-keyring.ts';
 import type { PullCredential } from '../../harness/conformance/containerd-pull.ts';
 
 /**
  * Where kubelet's pull credentials come from, in its order (k/k pkg/credentialprovider/secrets/secrets.go
  * MakeDockerKeyring → `UnionDockerKeyring{secrets keyring, default keyring}`; keyring.go):
  * 1. the pod's imagePullSecrets of type kubernetes.io/dockerconfigjson (or dockercfg), all in one
- *    BasicDockerKeyring, looked up with the normalised repository;
- * 2. the credential providers (externalCredentialProviderKeyring), through the kubelet-exact runner.
+ *    keyring, looked up with the normalised repository;
+ * 2. the credential providers (externalCredentialProviderKeyring).
+ * Both through the kubelet-exact runner (harness/conformance/docker-keyring.ts, runner.ts).
  * kubelet's provider cache is not emulated: every pull runs the plugins.
  */
-
-export interface DockerConfigEntry {
-  readonly username: string;
-  readonly password: string;
-}
 
 /** The error text client-go would print: the API Status message, else the HTTP failure. */
 export function apiErrorMessage(error: unknown): string {
@@ -30,41 +26,21 @@ export function apiErrorMessage(error: unknown): string {
 }
 
 /**
- * credentialprovider config.go DockerConfigEntry.UnmarshalJSON: `auth` (base64 user:password)
- * overrides username/password; an `auth` without a colon is an error
- * (`unable to parse auth field, must be formatted as base64(username:password)`).
+ * The pod's pull secrets as the kubelet-exact runner takes them (harness/conformance/docker-keyring.ts
+ * decodes them as secrets.go does): type and data key must agree, data base64-decoded; other types
+ * are not pull secrets and are skipped, as kubelet skips them.
  */
-export function decodeDockerConfigEntry(raw: unknown): DockerConfigEntry {
-  const e = (typeof raw === 'object' && raw !== null ? raw : {}) as { username?: unknown; password?: unknown; auth?: unknown };
-  const username = typeof e.username === 'string' ? e.username : '';
-  const password = typeof e.password === 'string' ? e.password : '';
-  if (typeof e.auth !== 'string' || e.auth === '') return { username, password };
-  const decoded = Buffer.from(e.auth, 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon < 0) throw new Error('unable to parse auth field, must be formatted as base64(username:password)');
-  return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
-}
-
-/** secrets.go: every valid dockerconfigjson/dockercfg secret's entries, in one keyring. */
-export function pullSecretKeyring(secrets: readonly V1Secret[]): { keyring: BasicDockerKeyring<DockerConfigEntry & { secret: string }>; errors: string[] } {
-  const keyring = new BasicDockerKeyring<DockerConfigEntry & { secret: string }>();
-  const errors: string[] = [];
-  for (const secret of secrets) {
-    const name = secret.metadata?.name ?? '';
-    let auths: Record<string, unknown> | undefined;
-    try {
-      if (secret.type === 'kubernetes.io/dockerconfigjson' && secret.data?.['.dockerconfigjson']) {
-        const parsed = JSON.parse(Buffer.from(secret.data['.dockerconfigjson'], 'base64').toString('utf8')) as { auths?: Record<string, unknown> };
-        auths = parsed.auths ?? {};
-      } else if (secret.type === 'kubernetes.io/dockercfg' && secret.data?.['.dockercfg']) {
-        auths = JSON.parse(Buffer.from(secret.data['.dockercfg'], 'base64').toString('utf8')) as Record<string, unknown>;
-      }
-      if (auths) keyring.add(Object.entries(auths).map(([key, value]) => [key, { ...decodeDockerConfigEntry(value), secret: name }] as const));
-    } catch (error) {
-      errors.push(`secret ${name}: ${error instanceof Error ? error.message : String(error)}`);
-    }
-  }
-  return { keyring, errors };
+export function pullSecretInputs(secrets: readonly V1Secret[]): PullSecretInput[] {
+  return secrets.flatMap((secret): PullSecretInput[] => {
+    const key = secret.type === 'kubernetes.io/dockerconfigjson' ? '.dockerconfigjson' : secret.type === 'kubernetes.io/dockercfg' ? '.dockercfg' : undefined;
+    if (!key) return [];
+    return [{
+      name: secret.metadata?.name ?? '',
+      namespace: secret.metadata?.namespace ?? '',
+      type: secret.type as PullSecretInput['type'],
+      data: Buffer.from(secret.data?.[key] ?? '', 'base64').toString('utf8'),
+    }];
+  });
 }
 
 /**
@@ -112,8 +88,13 @@ export interface CredentialLookupOptions {
 }
 
 export interface CredentialLookup {
-  readonly credentials: PullCredential[];
+  readonly credentials: readonly PullCredential[];
   readonly providers?: ConformanceResult;
+  /**
+   * A pull secret kubelet cannot decode: MakeDockerKeyring fails, kuberuntime PullImage returns the
+   * error and nothing is pulled (k/k pkg/kubelet/kuberuntime/kuberuntime_image.go).
+   */
+  readonly error?: string;
 }
 
 /** The pod's credentials for one image, in kubelet's order, with kubelet's log lines. */
@@ -130,11 +111,16 @@ export async function lookupCredentials(o: CredentialLookupOptions): Promise<Cre
       o.log('I', 'kubelet_pods.go', `"Unable to retrieve pull secret, the image pull may not succeed." pod="${namespace}/${o.pod.metadata?.name ?? ''}" secret="${namespace}/${ref.name}" err="${apiErrorMessage(error)}"`);
     }
   }
-  const { keyring, errors } = pullSecretKeyring(secrets);
-  for (const e of errors) o.log('E', 'secrets.go', `invalid image pull secret ${e}`);
-  const credentials: PullCredential[] = keyring.lookup(o.repository).map((m) => ({ username: m.value.username, password: m.value.password, source: `imagePullSecret ${m.value.secret} ${m.key}` }));
-
-  if (!o.credentialProvider) return { credentials };
+  const pullSecrets = pullSecretInputs(secrets);
+  if (!o.credentialProvider) {
+    try {
+      const keyring = pullSecretKeyring(pullSecrets);
+      return { credentials: (keyring?.lookup(o.repository) ?? []).map((m) => ({ username: m.value.username, password: m.value.password, source: `imagePullSecret ${m.value.secret} ${m.key}` })) };
+    } catch (error) {
+      if (error instanceof PullSecretError) return { credentials: [], error: error.kubeletMessage };
+      throw error;
+    }
+  }
   const saName = o.pod.spec?.serviceAccountName ?? '';
   let sa: { uid?: string; annotations?: Record<string, string> } = {};
   let lookupError: string | undefined;
@@ -163,8 +149,13 @@ export async function lookupCredentials(o: CredentialLookupOptions): Promise<Cre
       ...(lookupError !== undefined ? { serviceAccountLookupError: lookupError } : {}),
     },
     tokenSource: tokenRequestSource(o.kc, o.pod),
+    pullSecrets,
     pull: false,
+  }).catch((error: unknown) => {
+    if (error instanceof PullSecretError) return error;
+    throw error;
   });
+  if (result instanceof PullSecretError) return { credentials: [], error: result.kubeletMessage };
   // plugin.go's log lines, per provider in config order (V(5) Infof / Errorf).
   for (const t of result.providers) {
     if (!t.plan.invoke && t.plan.reason !== 'image-not-matched' && !t.failure) o.log('I', 'plugin.go', t.plan.kubeletLog);
@@ -172,5 +163,6 @@ export async function lookupCredentials(o: CredentialLookupOptions): Promise<Cre
     if (t.failure) o.log('E', 'plugin.go', t.failure.kubeletLog);
     if (t.verdict && !t.verdict.accepted) o.log('E', 'plugin.go', t.verdict.kubeletLog);
   }
-  return { credentials: [...credentials, ...result.secretCredentials], providers: result };
+  // Pull secrets first, then the providers: runConformance orders them as kubelet's union keyring does.
+  return { credentials: result.secretCredentials, providers: result };
 }

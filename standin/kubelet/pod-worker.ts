@@ -190,22 +190,23 @@ export class PodWorker {
     while (!this.stopped) {
       const pullingAt = Date.now();
       this.#event(container.name, imageEvents.pulling(image));
-      const { credentials } = await lookupCredentials({
+      const lookup = await lookupCredentials({
         kc: this.#ctx.kc, pod: this.pod, repository, kubernetesMinor: this.#ctx.kubernetesMinor, featureGates: this.#ctx.featureGates,
         credentialProvider: this.#ctx.credentialProvider, nodeName: this.#ctx.nodeName,
         log: (severity, file, message) => this.#ctx.log(severity, file, message),
       });
       if (this.stopped) return undefined;
       const pullStart = Date.now();
-      const result = await runtime.pull(ref, credentials);
-      if (result.outcome === 'pulled') {
+      // An undecodable pull secret fails the pull before the runtime is asked (kuberuntime_image.go).
+      const result = lookup.error === undefined ? await runtime.pull(ref, lookup.credentials) : undefined;
+      if (result?.outcome === 'pulled') {
         const info = await runtime.image(ref);
         const size = info ? await runtime.imageSize(info).catch(() => 0) : 0;
         const now = Date.now();
         this.#event(container.name, imageEvents.pulled(image, now - pullStart, now - pullingAt, size));
         return { digest: info?.digest ?? '' };
       }
-      const error = aggregateErrors(result.attempts.map((a) => criPullError(ref, a.message)));
+      const error = lookup.error ?? aggregateErrors((result?.attempts ?? []).map((a) => criPullError(ref, a.message)));
       this.#event(container.name, imageEvents.failed(image, error));
       this.#event(container.name, containerEvents.error('ErrImagePull'));
       this.#set(container.name, { kind: 'waiting', reason: 'ErrImagePull', message: error });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { PullSecretError, pullSecretKeyring } from '../../../../harness/conformance/docker-keyring.ts';
 import {
   aggregateErrors, backOffMessage, backoffSchedule, buildEvent, buildPodStatus, cachedImageMessage, containerEvents, criPullError, effectivePullPolicy,
-  imageEvents, klogLine, nextBackoff, nodeConditions, parseImagesList, parseKubeadmConfig, podPhase, pullSecretKeyring, pullDuration, type ContainerState,
+  imageEvents, klogLine, nextBackoff, nodeConditions, parseImagesList, parseKubeadmConfig, podPhase, pullSecretInputs, pullDuration, type ContainerState,
 } from '../../../../standin/kubelet/index.ts';
 import { imageRepository } from '../../../../harness/conformance/image-name.ts';
 
@@ -179,25 +180,25 @@ describe('CRI error text from ctr output', () => {
   });
 });
 
-describe('pull-secret keyring (credentialprovider/secrets, keyring.go)', () => {
+describe("the pod's pull secrets as kubelet's keyring reads them (credentialprovider/secrets, keyring.go)", () => {
   const secret = (name: string, auths: Record<string, unknown>) => ({
-    metadata: { name }, type: 'kubernetes.io/dockerconfigjson', data: { '.dockerconfigjson': Buffer.from(JSON.stringify({ auths })).toString('base64') },
+    metadata: { name, namespace: 'team-a' }, type: 'kubernetes.io/dockerconfigjson', data: { '.dockerconfigjson': Buffer.from(JSON.stringify({ auths })).toString('base64') },
   });
   it('looks up with the normalised repository, more specific paths first, across secrets', () => {
-    const { keyring } = pullSecretKeyring([
+    const keyring = pullSecretKeyring(pullSecretInputs([
       secret('broad', { 'reg.example:5000': { username: 'broad', password: 'p1' } }),
       secret('narrow', { 'reg.example:5000/team': { auth: Buffer.from('narrow:p2').toString('base64') } }),
-    ]);
-    const matches = keyring.lookup(imageRepository('reg.example:5000/team/app:v1'));
-    expect(matches.map((m) => `${m.value.secret}:${m.value.username}`)).toEqual(['narrow:narrow', 'broad:broad']);
+    ]));
+    const matches = keyring?.lookup(imageRepository('reg.example:5000/team/app:v1')) ?? [];
+    expect(matches.map((m) => `${m.value.secret}:${m.value.username}`)).toEqual(['team-a/narrow:narrow', 'team-a/broad:broad']);
   });
   it('finds Docker Hub credentials for a short image name', () => {
-    const { keyring } = pullSecretKeyring([secret('hub', { 'https://index.docker.io/v1/': { username: 'u', password: 'p' } })]);
-    expect(keyring.lookup(imageRepository('busybox:1.36')).map((m) => m.value.username)).toEqual(['u']);
+    const keyring = pullSecretKeyring(pullSecretInputs([secret('hub', { 'https://index.docker.io/v1/': { username: 'u', password: 'p' } })]));
+    expect(keyring?.lookup(imageRepository('busybox:1.36')).map((m) => m.value.username)).toEqual(['u']);
   });
-  it('reports a secret whose auth is not base64(user:password) and ignores other types', () => {
-    const { errors } = pullSecretKeyring([secret('bad', { 'r.io': { auth: Buffer.from('nocolon').toString('base64') } }), { metadata: { name: 'opaque' }, type: 'Opaque', data: {} }]);
-    expect(errors).toEqual(['secret bad: unable to parse auth field, must be formatted as base64(username:password)']);
+  it('skips secrets that are not pull secrets, and fails on one whose auth is not base64(user:password)', () => {
+    expect(pullSecretInputs([{ metadata: { name: 'opaque' }, type: 'Opaque', data: {} }])).toEqual([]);
+    expect(() => pullSecretKeyring(pullSecretInputs([secret('bad', { 'r.io': { auth: Buffer.from('nocolon').toString('base64') } })]))).toThrow(PullSecretError);
   });
 });
 
