@@ -59,6 +59,24 @@ install_packages() {
   apt_install "${want[@]}"
 }
 
+# kind comes from Debian sid, whose version moves: check it instead of assuming it. The floor is the
+# highest minKind in harness/cluster/versions.ts (the oldest kind that configures every supported
+# minor's node correctly), read from there so it is written once.
+check_kind() {
+  local root floor version
+  root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+  floor=$(grep -o "minKind: 'v[0-9]*\.[0-9]*\.[0-9]*'" "$root/harness/cluster/versions.ts" | sed "s/minKind: '\(.*\)'/\1/" | sort -V | tail -n1)
+  [ -n "$floor" ] || { log "cannot read minKind from harness/cluster/versions.ts"; return 1; }
+  command -v kind >/dev/null 2>&1 || { log "kind is not on PATH after installing the kind package"; return 1; }
+  version=$(kind version 2>/dev/null | grep -o 'kind v[0-9]*\.[0-9]*\.[0-9]*' | head -n1 | cut -d' ' -f2 || true)
+  [ -n "$version" ] || { log "\`kind version\` printed no version: $(kind version 2>&1 | head -n1)"; return 1; }
+  if [ "$(printf '%s\n%s\n' "$floor" "$version" | sort -V | head -n1)" != "$floor" ]; then
+    log "kind $version is older than $floor, the oldest harness/cluster/versions.ts supports: install the release binary (as .github/workflows/e2e.yml does, checked against its .sha256sum) or a newer Debian package"
+    return 1
+  fi
+  log "kind $version (>= $floor)"
+}
+
 start_dockerd() {
   if docker info >/dev/null 2>&1; then log "docker engine already running"; return 0; fi
   log "starting dockerd"
@@ -72,5 +90,7 @@ start_dockerd() {
   log "dockerd did not come up in 60s; last log lines:"; tail -n 30 /var/log/pullproof-dockerd.log >&2; return 1
 }
 
+if [ "${1:-}" = "--check-kind" ]; then check_kind; exit; fi
 install_packages
+check_kind
 start_dockerd

@@ -1,5 +1,6 @@
 import { compareVersions, parseDockerInfo, parseDockerVersion, parseKindNetwork, parseKindVersion, parseKubectlVersion } from './parse.ts';
 import type { CommandOutcome, MachineFacts } from './facts.ts';
+import { NODE_FLOOR } from './node-floor.ts';
 import type { KubernetesVersion } from '../cluster/versions.ts';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail';
@@ -21,7 +22,6 @@ export interface DoctorReport {
   readonly checks: readonly CheckResult[];
 }
 
-const MIN_NODE_MAJOR = 22;
 /** kind runs nodes with `--cgroupns=private`, a Docker 20.10 feature. */
 const MIN_DOCKER = '20.10.0';
 /** Node images are ~1 GiB each and a cluster writes container layers; below this kind runs out of space. */
@@ -36,16 +36,16 @@ function gib(bytes: number): string {
   return `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
 }
 
-export function checkNode(nodeVersion: string): CheckResult {
-  const major = Number.parseInt(nodeVersion.replace(/^v/, ''), 10);
-  return major >= MIN_NODE_MAJOR
+/** Node below the floor in package.json engines.node (one place; scripts/ensure-node.sh reads it too). */
+export function checkNode(nodeVersion: string, floor: string = NODE_FLOOR): CheckResult {
+  return compareVersions(nodeVersion, floor) >= 0
     ? { id: 'node', title: 'Node.js', status: 'pass', summary: `Node ${nodeVersion}` }
     : {
         id: 'node',
         title: 'Node.js',
         status: 'fail',
-        summary: `Node ${nodeVersion} is older than ${MIN_NODE_MAJOR}`,
-        remedy: 'run `make setup` (fetches Node 24 from the npm registry into .toolchain/) or install Node 22+',
+        summary: `Node ${nodeVersion} is older than ${floor} (package.json engines.node; ${floor} runs .ts files without a flag)`,
+        remedy: `run \`make setup\` (fetches Node 24 from the npm registry into .toolchain/) or install Node ${floor} or newer`,
       };
 }
 

@@ -1,5 +1,5 @@
 import { generateKeyPairSync, sign as cryptoSign } from 'node:crypto';
-import { SignJWT, base64url, exportJWK, generateKeyPair, type JWK } from 'jose';
+import { SignJWT, base64url, exportJWK, generateKeyPair, type JWK, type JWTPayload } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalServiceAccountIssuer, type MintOptions } from '../../../harness/identity/local-issuer.ts';
 import {
@@ -129,7 +129,7 @@ describe.each(['static JWKS', 'OIDC discovery'] as const)('service-account verif
     await expect(verifier.verify(await issuer.sign({ ...issuer.claims(BASE), nbf: t + 20 }))).resolves.toBeDefined();
     await expect(verifier.verify(await issuer.sign({ ...issuer.claims(BASE), nbf: t + 29 }))).resolves.toBeDefined();
     await expectReason(verifier, await issuer.sign({ ...issuer.claims(BASE), nbf: t + 45 }), 'not_yet_valid', /nbf is in the future/);
-    await expectReason(verifier, await issuer.sign({ ...issuer.claims(BASE), nbf: String(t) }), 'not_yet_valid');
+    await expectReason(verifier, await issuer.sign(JSON.parse(JSON.stringify({ ...issuer.claims(BASE), nbf: String(t) })) as JWTPayload), 'not_yet_valid');
   });
 
   it('accepts an audience in a string or an array, and any configured audience', async () => {
@@ -137,7 +137,7 @@ describe.each(['static JWKS', 'OIDC discovery'] as const)('service-account verif
     await expect(verifier.verify(await issuer.sign({ ...issuer.claims(BASE), aud: ['other', SA_AUDIENCE] }))).resolves.toBeDefined();
     await expectReason(verifier, await issuer.sign({ ...issuer.claims(BASE), aud: 'other' }), 'wrong_audience', /aud contains none of the accepted audiences \["pullproof-registry"\]/);
     await expectReason(verifier, await issuer.sign({ ...issuer.claims(BASE), aud: [] }), 'wrong_audience');
-    await expectReason(verifier, await issuer.sign({ ...issuer.claims(BASE), aud: { [SA_AUDIENCE]: 1 } }), 'wrong_audience');
+    await expectReason(verifier, await issuer.sign(JSON.parse(JSON.stringify({ ...issuer.claims(BASE), aud: { [SA_AUDIENCE]: 1 } })) as JWTPayload), 'wrong_audience');
   });
 
   it.each([

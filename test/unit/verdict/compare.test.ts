@@ -40,7 +40,7 @@ describe('compare: vulnerable-if-gate-off (the KEP-2535 hole)', () => {
     expect(compare(fate, pulled, true)).toEqual({ outcome: 'mismatch', note: 'KubeletEnsureSecretPulledImages is on but the pod started from the cached image without valid credentials' });
   });
 
-  it.each([
+  it.each<[string, Verdict]>([
     ['ErrImageNeverPull (pull policy Never)', neverPull],
     ['insufficient_scope (pull with the pod’s own credentials)', insufficientScope],
     ['401 Unauthorized', unauthorized],
