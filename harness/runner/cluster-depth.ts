@@ -16,7 +16,8 @@ import { STANDIN_NODE_FILES } from '../../standin/paths.ts';
 import type { KubernetesVersion } from '../cluster/versions.ts';
 import type { PodResult, ScenarioResult, VersionResult } from '../results/model.ts';
 import { applicability } from '../scenario/define.ts';
-import type { Scenario } from '../scenario/types.ts';
+import type { PluginSpec, Scenario } from '../scenario/types.ts';
+import { installPlugins, resolvePlugin, withPlugin } from './plugin-choice.ts';
 import { compare } from '../verdict/compare.ts';
 import { startPullEnvironment, type PullEnvironment } from './environment.ts';
 import { auditEvidence } from './evidence.ts';
@@ -62,6 +63,10 @@ export interface ClusterDepthOptions {
   readonly tokenServicePort?: number;
   readonly signal?: AbortSignal;
   readonly log?: (line: string) => void;
+  /** Another credential provider plugin for every scenario (`--plugin`), instead of ours or the scenario's own. */
+  readonly plugin?: PluginSpec;
+  /** The release the node image carries when it is not the table's (read from its /kind/version). */
+  readonly release?: string;
 }
 
 /** Fixed on real clusters: the registry host is part of the node configuration a reused cluster must match. */
@@ -227,6 +232,13 @@ function clusterStepEnvironment(instance: ScenarioInstance, ctx: Omit<PodContext
   };
 }
 
+/** What the results say about a node image of a release pullproof has no table entry for. */
+function releaseRules(release: string, minor: string, depth: ClusterRunDepth): string {
+  const stated = `node image carries ${release}: Kubernetes ${minor} rules applied (the newest minor pullproof knows at or below it)`;
+  // The stand-in kubelet and API server emulate known minors only: they are told the rules' release.
+  return depth === 'node' ? `${stated}; the stand-in node emulates Kubernetes ${minor}` : stated;
+}
+
 async function runScenarioInCluster(instance: ScenarioInstance, ctx: Omit<PodContext, 'nodes'>, runId: string, keep: boolean, registryHost: string): Promise<ScenarioResult> {
   const started = Date.now();
   for (const ns of namespaceManifests(instance, runId)) await ctx.core.createNamespace({ body: ns });
@@ -269,6 +281,7 @@ async function removeStaleRegistries(network: string, log: (line: string) => voi
 export async function runAtClusterDepth(options: ClusterDepthOptions): Promise<VersionResult> {
   const log = options.log ?? (() => undefined);
   const { kubernetes, runId } = options;
+  const override = options.plugin ? await resolvePlugin(options.plugin) : undefined;
   const applicable = options.scenarios.filter((s) => applicability(s, kubernetes.minor).applies);
   const results: ScenarioResult[] = [];
   let nodeImage = kubernetes.nodeImage;
@@ -303,7 +316,10 @@ export async function runAtClusterDepth(options: ClusterDepthOptions): Promise<V
       });
       const pullEnv = env;
       registryImage = env.registry.image.ref;
-      const instances = group.scenarios.map((s) => instantiate(s, { runId, kubernetes, registryHost, tokenServiceUrl: pullEnv.tokenService.baseUrl }));
+      const instances = await Promise.all(
+        group.scenarios.map(async (s) => withPlugin(instantiate(s, { runId, kubernetes, registryHost, tokenServiceUrl: pullEnv.tokenService.baseUrl }), override ?? (s.plugin ? await resolvePlugin(s.plugin) : undefined), pullEnv.tokenService.baseUrl)),
+      );
+      const ours = instances.filter((i) => !i.plugin);
       await pullEnv.prepare(instances);
       cluster = await createCluster(
         {
@@ -321,7 +337,8 @@ export async function runAtClusterDepth(options: ClusterDepthOptions): Promise<V
         {
           startServices: () => Promise.resolve({ registries: [{ host: registryHost, server: `http://${registryHost}` }], stop: () => Promise.resolve() }),
           writeProviderBundle: async (dir) => {
-            await buildProviderBundle({ outDir: dir, providerName: instances.map((i) => i.provider.name) });
+            if (ours.length > 0) await buildProviderBundle({ outDir: dir, providerName: ours.map((i) => i.provider.name) });
+            await installPlugins(join(dir, 'bin'), instances);
           },
           trustClusterIssuer: async (created) => {
             const t = await fetchIssuerTrust(created.kubeconfigPath);
@@ -382,6 +399,8 @@ export async function runAtClusterDepth(options: ClusterDepthOptions): Promise<V
     depth,
     environment: {
       nodeImage, featureGates: gates,
+      ...(override ? { plugin: override.executable } : {}),
+      ...(options.release ? { kubernetesRelease: options.release, rules: releaseRules(options.release, kubernetes.minor, depth) } : {}),
       ...(registryImage ? { registryImage } : {}),
       ...(depth === 'node' ? { standinUnimplemented: [...new Set(unimplemented)] } : {}),
     },

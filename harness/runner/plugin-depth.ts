@@ -9,7 +9,8 @@ import { defaultContainerdAddress, formatTrace, pullWithContainerd, runConforman
 import { LocalServiceAccountIssuer } from '../identity/local-issuer.ts';
 import type { PodResult, VersionResult } from '../results/model.ts';
 import { applicability } from '../scenario/define.ts';
-import type { Scenario } from '../scenario/types.ts';
+import type { PluginSpec, Scenario } from '../scenario/types.ts';
+import { installPlugins, resolvePlugin, withPlugin } from './plugin-choice.ts';
 import { compare } from '../verdict/compare.ts';
 import { startPullEnvironment, type PullEnvironment } from './environment.ts';
 import { auditEvidence } from './evidence.ts';
@@ -38,6 +39,8 @@ export interface PluginDepthOptions {
   readonly signal?: AbortSignal;
   /** Progress lines for the terminal. */
   readonly log?: (line: string) => void;
+  /** Another credential provider plugin for every scenario (`--plugin`), instead of ours or the scenario's own. */
+  readonly plugin?: PluginSpec;
 }
 
 const KIND_ISSUER = 'https://kubernetes.default.svc.cluster.local';
@@ -133,10 +136,15 @@ export async function runAtPluginDepth(options: PluginDepthOptions): Promise<Ver
   const issuer = await LocalServiceAccountIssuer.create({ issuer: KIND_ISSUER });
   const env = await startPullEnvironment({ issuers: [{ issuer: issuer.issuer, jwks: issuer.jwks() }], ...(options.auditFile ? { auditFile: options.auditFile } : {}) });
   try {
-    const instances = applicable.map((s) => instantiate(s, { runId, kubernetes, registryHost: env.registryHost, tokenServiceUrl: env.tokenService.baseUrl }));
+    const override = options.plugin ? await resolvePlugin(options.plugin) : undefined;
+    const instances = await Promise.all(
+      applicable.map(async (s) => withPlugin(instantiate(s, { runId, kubernetes, registryHost: env.registryHost, tokenServiceUrl: env.tokenService.baseUrl }), override ?? (s.plugin ? await resolvePlugin(s.plugin) : undefined), env.tokenService.baseUrl)),
+    );
     log(`plugin depth, Kubernetes ${kubernetes.minor}: registry ${env.registry.image.ref} at ${env.registryHost}; ${instances.length} scenario(s)`);
     await env.prepare(instances);
-    const bundle = await buildProviderBundle({ outDir: join(work, 'bundle'), providerName: instances.map((i) => i.provider.name) });
+    const ours = instances.filter((i) => !i.plugin);
+    const bundle = ours.length > 0 ? await buildProviderBundle({ outDir: join(work, 'bundle'), providerName: ours.map((i) => i.provider.name) }) : { binDir: join(work, 'bundle', 'bin'), hash: '' };
+    await installPlugins(bundle.binDir, instances);
     const results = await runLimited(instances, options.parallel ?? 4, (instance) =>
       (async () => {
         const dir = join(work, instance.id);
@@ -170,7 +178,12 @@ export async function runAtPluginDepth(options: PluginDepthOptions): Promise<Ver
     return {
       kubernetes: kubernetes.minor,
       depth: 'plugin',
-      environment: { featureGates: reportedGates(kubernetes), pluginVersion: `pullproof bundle ${bundle.hash}`, registryImage: env.registry.image.ref },
+      environment: {
+        featureGates: reportedGates(kubernetes),
+        ...(ours.length > 0 ? { pluginVersion: `pullproof bundle ${bundle.hash}` } : {}),
+        ...(override ? { plugin: override.executable } : {}),
+        registryImage: env.registry.image.ref,
+      },
       scenarios: [...results, ...notApplicable],
     };
   } finally {

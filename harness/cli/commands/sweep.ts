@@ -3,9 +3,8 @@ import { SUPPORTED_MINORS, kubernetesVersion } from '../../cluster/versions.ts';
 import { ARTIFACTS_OPTION } from '../../report/artifacts.ts';
 import { renderSweepTable } from '../../report/sweep-table.ts';
 import { newRunId } from '../../runner/instantiate.ts';
-import { selectScenarios } from '../../runner/suite.ts';
+import { chooseScenarios } from '../scenario-choice.ts';
 import { parseDepth, runSuiteFromCli } from '../suite-run.ts';
-import { BUILT_IN_SCENARIOS } from '../../../scenarios/index.ts';
 
 interface SweepOptions {
   readonly scenario: string;
@@ -18,14 +17,19 @@ export function registerSweep(program: Command): void {
   program
     .command('sweep')
     .description('run one scenario on several Kubernetes versions, one cluster at a time (deleted after), and print a version × verdict table')
+    .argument('[paths...]', 'scenario files or directories to find the scenario in (default: the built-in suite)')
     .requiredOption('--scenario <name>', 'the scenario to sweep')
     .option('--k8s <minors>', 'comma-separated Kubernetes minors', SUPPORTED_MINORS.join(','))
     .option('--depth <depth>', 'cluster, node or plugin', 'cluster')
     .option(...ARTIFACTS_OPTION)
-    .action(async (options: SweepOptions) => {
+    .action(async (paths: string[], options: SweepOptions) => {
       const depth = parseDepth(options.depth);
-      const scenarios = selectScenarios(BUILT_IN_SCENARIOS, [options.scenario]);
+      const choice = await chooseScenarios(paths, { names: [options.scenario] });
       const versions = options.k8s.split(',').map((v) => v.trim()).filter(Boolean).map(kubernetesVersion);
-      await runSuiteFromCli({ depth, versions, scenarios, runId: newRunId() }, options.artifacts, (results) => renderSweepTable(results, options.scenario));
+      await runSuiteFromCli(
+        { depth, versions, scenarios: choice.scenarios, sources: choice.sources, scenarioErrors: choice.errors, runId: newRunId() },
+        options.artifacts,
+        (results) => renderSweepTable(results, options.scenario),
+      );
     });
 }
