@@ -9,7 +9,7 @@ WITH_NODE = PATH="$(NODE_PATH_DIR):$$PATH"
 K8S ?=
 NODE_IMAGE ?=
 
-.PHONY: setup test lint typecheck unit integration e2e bench clean doctor
+.PHONY: setup test lint typecheck unit integration e2e bench clean doctor mutate
 
 # node_modules is stale when the lock file or package.json is newer than npm's own record of it.
 node_modules/.package-lock.json: package.json package-lock.json
@@ -49,5 +49,16 @@ e2e: setup
 bench: setup
 	$(WITH_NODE) TESTCONTAINERS_RYUK_DISABLED=true node bench/run.ts
 
+# Mutation testing of the security core (StrykerJS: vitest runner on the unit project, TypeScript
+# checker), one module per run, each incremental (.cache/stryker/); never part of `make test`.
+# Prints the score per module; fails under 85 % or on a survivor not in test/mutation/equivalent-mutants.md.
+MUTATE_MODULES ?= token-service plugin-modes kubelet-exact verdicts manifests redaction
+MUTATE_CONCURRENCY ?= 2
+mutate: setup
+	for module in $(MUTATE_MODULES); do \
+	  $(WITH_NODE) MUTATE_MODULE=$$module npx stryker run --concurrency $(MUTATE_CONCURRENCY) || exit $$?; \
+	done
+	$(WITH_NODE) node scripts/mutation-scores.mjs
+
 clean:
-	rm -rf node_modules .toolchain .toolchain.tmp.* .cache artifacts dist coverage
+	rm -rf node_modules .toolchain .toolchain.tmp.* .cache artifacts dist coverage reports
