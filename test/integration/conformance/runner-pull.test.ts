@@ -194,7 +194,9 @@ providers:
     expect(trace).toContain('kubelet 1.34 rules');
     expect(trace).toContain('provider pullproof-exchange (credentialprovider.kubelet.k8s.io/v1)');
     expect(trace).toMatch(/request \(stdin\): \{"kind":"CredentialProviderRequest",.*"serviceAccountToken":"<redacted sha256:[0-9a-f]{12}…>"/);
-    expect(trace).toMatch(/response: cacheKeyType="Registry" cacheDuration=\d+s/);
+    // The plugin's cacheDuration as it wrote it (a Go duration string, e.g. 14m29s).
+    expect(trace).toMatch(/response: cacheKeyType="Registry" cacheDuration=(\d+h)?(\d+m)?\d+s/);
+    expect(trace).toMatch(/repository kubelet looks up: 127\.0\.0\.1:\d+\/team-a\/app \(/);
     expect(trace).toMatch(/password=<redacted>/);
     expect(trace).toMatch(/cache: \d+m\d+s under key \[base="127\.0\.0\.1:\d+", namespace=team-a, serviceAccount=builder/);
     expect(trace).toContain('pull: PULLED');
