@@ -6,7 +6,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { renderHtmlReport } from '../../../harness/report/html.ts';
 import { describeWhenPresent } from '../../support/docker.ts';
-import { allPods, singleRun, withPod } from '../../unit/report/recorded.ts';
+import { allPods, singleRun, withPod } from '../../unit/report/synthetic-results.ts';
 
 /**
  * The HTML report as a reviewer uses it, in Debian's chromium driven by playwright-core (no
@@ -134,7 +134,7 @@ describeWhenPresent(missing, 'HTML report in chromium', () => {
     expect(text).toContain('exchange subject=system:serviceaccount:pp-exchange-134c:scoped-reader requested=[repository:team-b/app:pull] granted=[repository:team-b/app:pull]'); // audit
     expect(text).toContain('exchange: POST /exchange role=team-a-read'); // trace
     expect(text).toContain('pullproof.dev/registry-role: team-a-read'); // annotations
-    // Secrets from the recorded trace are gone; hostile markup is shown as text and never runs.
+    // Secrets from the synthetic trace are gone; hostile markup is shown as text and never runs.
     expect(text).not.toContain(JWT_HEAD);
     expect(text).not.toContain('ppx_9fK2mQ7vLx3RtY8wZp1A');
     expect(text).toContain('[REDACTED]');

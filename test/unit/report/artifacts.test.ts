@@ -5,7 +5,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { ArtifactsError, artifactsRoot, runArtifactPaths, writeRunArtifacts } from '../../../harness/report/artifacts.ts';
 import { redactResults } from '../../../harness/results/redact.ts';
 import { readResults } from '../../../harness/results/results-file.ts';
-import { singleRun } from './recorded.ts';
+import { singleRun } from './synthetic-results.ts';
 
 describe('run artifacts layout', () => {
   it('writes <root>/<run-id>/ with results.json, junit.xml, report.html and audit.jsonl', async () => {

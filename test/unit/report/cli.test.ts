@@ -6,7 +6,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { canonicalOrder } from '../../../harness/results/merge.ts';
 import { redactResults } from '../../../harness/results/redact.ts';
 import { parseResults } from '../../../harness/results/results-file.ts';
-import { RESULTS_FIXTURES, shardFiles, singleRun } from './recorded.ts';
+import { RESULTS_FIXTURES, shardFiles, singleRun } from './synthetic-results.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const pullproof = (args: string[], cwd = ROOT) => execa(process.execPath, [join(ROOT, 'bin', 'pullproof.mjs'), ...args], { cwd, reject: false, env: { NO_COLOR: '1' } });
@@ -72,7 +72,7 @@ describe('pullproof report merge', () => {
     expect(run.stderr).toContain('merged 6 results files');
     expect(run.exitCode).toBe(1);
     expect(run.stdout).toMatch(/^FAIL: 40 pods/m);
-    // Outputs are redacted: the recorded 1.34 mismatch quotes a token, which the merged file must not.
+    // Outputs are redacted: the synthetic 1.34 mismatch quotes a token, which the merged file must not.
     expect(parseResults(readFileSync(join(out, 'results.json'), 'utf8'))).toEqual(redactResults(canonicalOrder(singleRun())));
     expect(readFileSync(join(out, 'junit.xml'), 'utf8')).toContain('<testsuites name="pullproof gh-7712345-1" tests="40" failures="2"');
     expect(existsSync(join(out, 'report.html'))).toBe(true);

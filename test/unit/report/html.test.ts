@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderHtmlReport } from '../../../harness/report/html.ts';
-import { allPods, singleRun, withPod } from './recorded.ts';
+import { allPods, singleRun, withPod } from './synthetic-results.ts';
 
 describe('HTML report (static checks; the browser test covers behaviour)', () => {
   const results = singleRun();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderJUnit } from '../../../harness/report/junit.ts';
 import { junitProblems } from './junit-schema.ts';
-import { allPods, singleRun, withPod } from './recorded.ts';
+import { allPods, singleRun, withPod } from './synthetic-results.ts';
 import { parseXml, type XmlElement } from './xml.ts';
 
 const cases = (root: XmlElement): XmlElement[] => root.children.flatMap((suite) => suite.children.filter((c) => c.name === 'testcase'));

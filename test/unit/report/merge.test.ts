@@ -2,13 +2,13 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ResultsMergeError, canonicalOrder, mergeResults, missingShards, type NamedResults } from '../../../harness/results/merge.ts';
 import type { RunResults } from '../../../harness/results/model.ts';
-import { loadRecorded, shardFiles, singleRun, withPod } from './recorded.ts';
+import { loadSynthetic, shardFiles, singleRun, withPod } from './synthetic-results.ts';
 
-const shards: NamedResults[] = shardFiles().map((file) => ({ results: loadRecorded(file), source: file }));
+const shards: NamedResults[] = shardFiles().map((file) => ({ results: loadSynthetic(file), source: file }));
 const named = (results: RunResults, source = 'merged'): NamedResults => ({ results, source });
 
 describe('merging shard results', () => {
-  it('has six recorded shards to merge', () => {
+  it('has six synthetic shards to merge', () => {
     expect(shards).toHaveLength(6);
   });
 

@@ -7,7 +7,7 @@ import { writeRunArtifacts } from '../../../harness/report/artifacts.ts';
 import { renderHtmlReport } from '../../../harness/report/html.ts';
 import { renderJUnit } from '../../../harness/report/junit.ts';
 import { renderTerminalTable } from '../../../harness/report/terminal-table.ts';
-import { singleRun, withPod } from './recorded.ts';
+import { singleRun, withPod } from './synthetic-results.ts';
 
 const JWT = 'eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6YTpiIn0.c2lnbmF0dXJl';
 const BASIC = Buffer.from('admin:hunter2-admin').toString('base64');
@@ -66,13 +66,13 @@ describe('redaction', () => {
   });
 });
 
-describe('no output carries a secret from the recorded results', () => {
-  // The recorded 1.34 mismatch quotes a kubelet request with a service-account token, an
+describe('no output carries a secret from the synthetic results', () => {
+  // The synthetic 1.34 mismatch quotes a kubelet request with a service-account token, an
   // exchange request's Authorization header and an exchange response with a password.
   const secrets = ['eyJhbGciOiJSUzI1NiIsImtpZCI6InBwLTEifQ', 'eyJhbGciOiJSUzI1NiJ9', 'ppx_9fK2mQ7vLx3RtY8wZp1A'];
   const results = singleRun();
 
-  it('the recorded results really contain them (so this test can fail)', () => {
+  it('the synthetic results really contain them (so this test can fail)', () => {
     const raw = JSON.stringify(results);
     for (const secret of secrets) expect(raw).toContain(secret);
   });

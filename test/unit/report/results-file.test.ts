@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { ResultsFileError, parseResults, readResults, serializeResults, writeResults } from '../../../harness/results/results-file.ts';
-import { RESULTS_FIXTURES, loadRecorded, shardFiles, singleRun } from './recorded.ts';
+import { RESULTS_FIXTURES, loadSynthetic, shardFiles, singleRun } from './synthetic-results.ts';
 
 function errorOf(fn: () => unknown): ResultsFileError {
   try {
@@ -22,7 +22,7 @@ const mutate = (change: (data: Record<string, unknown>) => void): string => {
 };
 
 describe('results.json', () => {
-  it('round-trips a recorded run through a file unchanged', async () => {
+  it('round-trips a synthetic run through a file unchanged', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pullproof-results-'));
     onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const results = singleRun();
@@ -31,8 +31,8 @@ describe('results.json', () => {
     expect(readFileSync(join(dir, 'nested', 'results.json'), 'utf8')).toBe(serializeResults(results));
   });
 
-  it('reads every recorded shard', () => {
-    for (const file of shardFiles()) expect(loadRecorded(file).shard?.total).toBe(2);
+  it('reads every synthetic shard', () => {
+    for (const file of shardFiles()) expect(loadSynthetic(file).shard?.total).toBe(2);
   });
 
   it('refuses another schema version before looking at any other field', () => {

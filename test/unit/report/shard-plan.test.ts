@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SCENARIO_COST_MS, MatrixPlanError, balanceShards, estimateCosts, planMatrix } from '../../../harness/results/shard-plan.ts';
-import { singleRun } from './recorded.ts';
+import { singleRun } from './synthetic-results.ts';
 
 describe('CI matrix planning', () => {
   it('gives every version the same shards, each scenario exactly once per version', () => {

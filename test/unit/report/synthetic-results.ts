@@ -3,15 +3,20 @@ import { join } from 'node:path';
 import type { PodResult, RunResults } from '../../../harness/results/model.ts';
 import { parseResults } from '../../../harness/results/results-file.ts';
 
-/** The recorded results in fixtures/results/: one unsharded run and the six CI shards of it. */
-export const RESULTS_FIXTURES = join(import.meta.dirname, '..', '..', '..', 'fixtures', 'results');
+/**
+ * Synthetic results in fixtures/results/synthetic/: written by hand to exercise the report, merge and
+ * redaction code (one unsharded "run" and six "shards" of it), never produced by a run. See
+ * fixtures/results/synthetic/README.md for what in them is not realistic. Results that a run did
+ * produce are in fixtures/results/recorded/ (scripts/make-fixtures.ts).
+ */
+export const RESULTS_FIXTURES = join(import.meta.dirname, '..', '..', '..', 'fixtures', 'results', 'synthetic');
 
-export function loadRecorded(name: string): RunResults {
+export function loadSynthetic(name: string): RunResults {
   const file = join(RESULTS_FIXTURES, name);
   return parseResults(readFileSync(file, 'utf8'), file);
 }
 
-export const singleRun = (): RunResults => loadRecorded('single-run.json');
+export const singleRun = (): RunResults => loadSynthetic('single-run.json');
 
 export const shardFiles = (): string[] =>
   readdirSync(RESULTS_FIXTURES)

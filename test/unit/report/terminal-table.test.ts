@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderTerminalTable } from '../../../harness/report/terminal-table.ts';
-import { singleRun, withPod } from './recorded.ts';
+import { singleRun, withPod } from './synthetic-results.ts';
 
 const ESC = '\u001b[';
 

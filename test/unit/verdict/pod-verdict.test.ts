@@ -5,14 +5,14 @@ import { describe, expect, it } from 'vitest';
 import { compare } from '../../../harness/verdict/compare.ts';
 import { inconclusive, podVerdict, toPodEvents } from '../../../harness/verdict/pod-verdict.ts';
 
-// Pod/event JSON built from kubelet's reasons and messages (reference §5.4) and containerd's
-// error strings (registry-token-auth.md §3.2).
-function recorded(name: string): { pod: V1Pod; events: CoreV1Event[] } {
-  return JSON.parse(readFileSync(join(import.meta.dirname, 'recorded', `${name}.json`), 'utf8')) as { pod: V1Pod; events: CoreV1Event[] };
+// Synthetic pod/event JSON, written by hand from kubelet's and containerd's own texts: the upstream
+// source of every message is listed in synthetic/README.md. Not recorded from any cluster.
+function synthetic(name: string): { pod: V1Pod; events: CoreV1Event[] } {
+  return JSON.parse(readFileSync(join(import.meta.dirname, 'synthetic', `${name}.json`), 'utf8')) as { pod: V1Pod; events: CoreV1Event[] };
 }
 
 function verdictOf(name: string) {
-  const { pod, events } = recorded(name);
+  const { pod, events } = synthetic(name);
   return podVerdict(pod, toPodEvents(events));
 }
 
@@ -54,12 +54,12 @@ describe('pod verdicts', () => {
   });
 
   it('sorts events oldest first', () => {
-    const { events } = recorded('running');
+    const { events } = synthetic('running');
     expect(toPodEvents([...events].reverse()).map((e) => e.reason)).toEqual(['Scheduled', 'Pulling', 'Pulled', 'Created', 'Started']);
   });
 
   it('turns a timeout into an inconclusive verdict that names the last state and event', () => {
-    const { pod, events } = recorded('container-creating');
+    const { pod, events } = synthetic('container-creating');
     const verdict = inconclusive(pod, toPodEvents(events), 90_000);
     expect(verdict.kind).toBe('inconclusive');
     expect(verdict.message).toBe('no verdict after 90 s: still waiting (ContainerCreating); last event Pulling: Pulling image "pullproof-registry:5000/team-b/app:t-4f2a"');
