@@ -180,7 +180,7 @@ export async function runAtPluginDepth(options: PluginDepthOptions): Promise<Ver
       depth: 'plugin',
       environment: {
         featureGates: reportedGates(kubernetes),
-        ...(ours.length > 0 ? { pluginVersion: `pullproof bundle ${bundle.hash}` } : {}),
+        ...(ours.length > 0 ? { pluginVersion: `pullproof bundle ${bundle.pluginHash.slice(0, 16)}` } : {}),
         ...(override ? { plugin: override.executable } : {}),
         registryImage: env.registry.image.ref,
       },

@@ -45,6 +45,11 @@ export interface ProviderBundle {
   readonly nodeSource: 'host' | 'image';
   readonly arch: NodeArch;
   readonly hash: string;
+  /**
+   * The plugin itself (bundle, launcher, Node runtime), without the launcher names: the same for
+   * every run of this code, however the scenarios are sharded. Reported as the plugin version.
+   */
+  readonly pluginHash: string;
   /** false when BUNDLE.json already matched the inputs. */
   readonly rebuilt: boolean;
 }
@@ -183,7 +188,8 @@ export async function buildProviderBundle(options: BuildProviderBundleOptions): 
     ? await runtimeFromHost(options.hostNodeBinary ?? process.execPath)
     : await runtimeFromImage(options.nodeImage ?? 'node:24-bookworm-slim', arch, `${dir}.runtime-${process.pid}`);
   try {
-    const hash = createHash('sha256').update(plugin).update('\0').update(launcher).update('\0').update(runtime.identity).update('\0').update(names.join(',')).update('\0').update(runtime.libs.join(',')).digest('hex');
+    const pluginHash = createHash('sha256').update(plugin).update('\0').update(launcher).update('\0').update(runtime.identity).update('\0').update(runtime.libs.join(',')).digest('hex');
+    const hash = createHash('sha256').update(pluginHash).update('\0').update(names.join(',')).digest('hex');
     const result = {
       dir,
       binDir: join(dir, 'bin'),
@@ -193,6 +199,7 @@ export async function buildProviderBundle(options: BuildProviderBundleOptions): 
       nodeSource: runtime.source,
       arch,
       hash,
+      pluginHash,
     };
     const previous = await readFile(join(dir, 'BUNDLE.json'), 'utf8').then((t) => (JSON.parse(t) as { hash?: string }).hash, () => undefined);
     if (previous === hash) return { ...result, rebuilt: false };

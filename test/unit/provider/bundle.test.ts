@@ -41,6 +41,9 @@ describe('provider bundle for kind nodes', () => {
     expect(second.hash).toBe(first.hash);
     const renamed = await buildProviderBundle({ outDir: join(root, 'b'), providerName: 'other-name' });
     expect(renamed.rebuilt).toBe(true);
+    // The plugin is the same whatever its launchers are called: shards of one run report one plugin version.
+    expect(renamed.hash).not.toBe(first.hash);
+    expect(renamed.pluginHash).toBe(first.pluginHash);
   });
 
   it('refuses a provider name kubelet would reject', async () => {
