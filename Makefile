@@ -33,7 +33,7 @@ integration: setup
 # lint + typecheck + unit + integration (integration needs a running Docker engine; .ci/run starts one).
 test: lint typecheck
 	@mkdir -p artifacts
-	status=0; $(WITH_NODE) TESTCONTAINERS_RYUK_DISABLED=true npx vitest run --reporter=default --reporter=json \
+	status=0; $(WITH_NODE) TESTCONTAINERS_RYUK_DISABLED=true npx vitest run --reporter=default --reporter=./scripts/slowest-files-reporter.mjs --reporter=json \
 	  --outputFile.json=artifacts/vitest.json || status=$$?; \
 	$(WITH_NODE) node scripts/test-summary.mjs artifacts/vitest.json || status=$${status/#0/1}; exit $$status
 
