@@ -143,7 +143,7 @@ export async function runAtPluginDepth(options: PluginDepthOptions): Promise<Ver
     log(`plugin depth, Kubernetes ${kubernetes.minor}: registry ${env.registry.image.ref} at ${env.registryHost}; ${instances.length} scenario(s)`);
     await env.prepare(instances);
     const ours = instances.filter((i) => !i.plugin);
-    const bundle = ours.length > 0 ? await buildProviderBundle({ outDir: join(work, 'bundle'), providerName: ours.map((i) => i.provider.name) }) : { binDir: join(work, 'bundle', 'bin'), hash: '' };
+    const bundle = ours.length > 0 ? await buildProviderBundle({ outDir: join(work, 'bundle'), providerName: ours.map((i) => i.provider.name) }) : { binDir: join(work, 'bundle', 'bin'), hash: '', pluginHash: '' };
     await installPlugins(bundle.binDir, instances);
     const results = await runLimited(instances, options.parallel ?? 4, (instance) =>
       (async () => {
