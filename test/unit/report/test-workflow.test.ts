@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import { expressions, loadWorkflow } from '../../support/github-workflow.ts';
 
 /**
  * .github/workflows/test.yml checked as GitHub would read it (keys, step shape, pinned actions,
@@ -14,30 +14,9 @@ import { parse } from 'yaml';
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const read = (...path: string[]): string => readFileSync(join(ROOT, ...path), 'utf8');
 
-interface Step {
-  readonly id?: string;
-  readonly name?: string;
-  readonly uses?: string;
-  readonly run?: string;
-  readonly if?: string;
-  readonly with?: Record<string, unknown>;
-}
-interface Job {
-  readonly 'runs-on'?: unknown;
-  readonly needs?: unknown;
-  readonly 'timeout-minutes'?: number;
-  readonly steps?: Step[];
-}
-interface Workflow {
-  readonly on?: Record<string, unknown>;
-  readonly permissions?: Record<string, string>;
-  readonly jobs: Record<string, Job>;
-}
-
-const workflow = parse(read('.github', 'workflows', 'test.yml')) as Workflow;
-const e2e = parse(read('.github', 'workflows', 'e2e.yml')) as Workflow;
+const workflow = loadWorkflow('test.yml');
+const e2e = loadWorkflow('e2e.yml');
 const steps = workflow.jobs.test?.steps ?? [];
-const expressions = (value: unknown): string[] => [...JSON.stringify(value).matchAll(/\$\{\{(.*?)\}\}/g)].map((m) => (m[1] ?? '').trim());
 
 describe('test workflow structure', () => {
   it('runs on pushes to main and on every pull request, read-only', () => {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { expressions, type Job, type Step, type Workflow } from '../../support/github-workflow.ts';
 
 /**
  * .github/workflows/e2e.yml checked the way GitHub would reject it (required keys, step shape,
@@ -16,36 +17,10 @@ const ROOT = join(import.meta.dirname, '..', '..', '..');
 const WORKFLOW_FILE = join(ROOT, '.github', 'workflows', 'e2e.yml');
 const KIND_V0_33_0_LINUX_AMD64_SHA256 = 'aee6151561422756b764a4ae28e7f44cda5af5a9eead3cc9985112b1de8d8e0d';
 
-interface Step {
-  readonly id?: string;
-  readonly name?: string;
-  readonly uses?: string;
-  readonly run?: string;
-  readonly if?: string;
-  readonly with?: Record<string, unknown>;
-  readonly env?: Record<string, string>;
-}
-interface Job {
-  readonly 'runs-on'?: unknown;
-  readonly needs?: string | string[];
-  readonly if?: string;
-  readonly outputs?: Record<string, string>;
-  readonly strategy?: { readonly matrix?: unknown; readonly 'fail-fast'?: boolean };
-  readonly env?: Record<string, string>;
-  readonly steps?: Step[];
-}
-interface Workflow {
-  readonly name?: string;
-  readonly on?: Record<string, unknown>;
-  readonly env?: Record<string, string>;
-  readonly jobs: Record<string, Job>;
-}
-
 const text = readFileSync(WORKFLOW_FILE, 'utf8');
 const workflow = parse(text) as Workflow;
 const needsOf = (job: Job): string[] => (job.needs === undefined ? [] : Array.isArray(job.needs) ? job.needs : [job.needs]);
 const steps = (job: string): Step[] => workflow.jobs[job]?.steps ?? [];
-const expressions = (value: unknown): string[] => [...JSON.stringify(value).matchAll(/\$\{\{(.*?)\}\}/g)].map((m) => (m[1] ?? '').trim());
 
 /** What `fromJSON` gives GitHub for `strategy.matrix`: an object of vectors and/or include/exclude. */
 function fromJSONMatrix(output: string): { include: Record<string, unknown>[] } {
