@@ -104,6 +104,7 @@ export async function ensureStandinBaseImage(dir: string, sources: string, optio
   } finally {
     await rm(work, { recursive: true, force: true });
   }
+  await removeOlderBuilds(recipe.repository, ref, options.log);
   return ref;
 }
 
@@ -142,6 +143,23 @@ async function commitLayer(base: string, ref: string, layerHashValue: string, bu
 }
 
 /**
+ * Removes the older builds of a stand-in repository once a new one exists: each layer build is
+ * ~130 MB (mostly the Node runtime) and each edit of the stand-in's code makes one. Only builds
+ * more than an hour old (another checkout's run may be about to start one), and never forced: an
+ * image a container still uses stays.
+ */
+async function removeOlderBuilds(repository: string, keep: string, log?: (line: string) => void): Promise<void> {
+  const listed = await execa('docker', ['images', repository, '--format', '{{.Repository}}:{{.Tag}}'], { reject: false });
+  const older = listed.stdout.split('\n').filter((ref) => ref && ref !== keep && !ref.endsWith(':<none>'));
+  for (const ref of older) {
+    const created = await execa('docker', ['image', 'inspect', '--format', '{{.Created}}', ref], { reject: false });
+    if (created.exitCode !== 0 || !(Date.now() - Date.parse(created.stdout.trim()) > 3_600_000)) continue;
+    const removed = await execa('docker', ['rmi', ref], { reject: false });
+    if (removed.exitCode === 0) log?.(`removed the older stand-in build ${ref}`);
+  }
+}
+
+/**
  * Returns `pullproof/standin-node:<hash>`, building what is missing: the base (~40 s, once per
  * recipe) and the layer (a few seconds, whenever the stand-in's code or the Node runtime changes).
  */
@@ -155,6 +173,7 @@ export async function ensureStandinNodeImage(options: StandinImageOptions = {}):
   if (await imageExists(ref)) return ref;
   options.log?.(`building stand-in node image ${ref} (${base} + stand-in API server and kubelet)`);
   await commitLayer(base, ref, hash, bundle, nodeBinary, await readRecipe(dir), options.signal);
+  await removeOlderBuilds(STANDIN_REPOSITORY, ref, options.log);
   return ref;
 }
 
