@@ -66,9 +66,19 @@ export default defineScenario({
 });
 `;
 
+/**
+ * The environment of a user's shell: none of the Makefile's variables. Without
+ * TESTCONTAINERS_RYUK_DISABLED the CLI must still not reach for Ryuk's image (Docker Hub).
+ */
+function plainEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env.TESTCONTAINERS_RYUK_DISABLED;
+  return env;
+}
+
 async function run(args: readonly string[], cwd: string, artifacts: string): Promise<{ exitCode: number | undefined; out: string; results: RunResults }> {
   await rm(artifacts, { recursive: true, force: true });
-  const r = await execa('node', [CLI, 'run', ...args, '--artifacts', artifacts], { cwd, reject: false, all: true, env: { TESTCONTAINERS_RYUK_DISABLED: 'true' } });
+  const r = await execa('node', [CLI, 'run', ...args, '--artifacts', artifacts], { cwd, reject: false, all: true, env: plainEnv(), extendEnv: false });
   const [runDir] = await readdir(artifacts).catch(() => [] as string[]);
   const results = runDir ? (JSON.parse(await readFile(join(artifacts, runDir, 'results.json'), 'utf8')) as RunResults) : ({ versions: [] } as unknown as RunResults);
   return { exitCode: r.exitCode, out: r.all, results };
@@ -169,7 +179,9 @@ describeWithDocker('reproducing a regression from files outside the repository',
         join(dir, 'artifacts-node'),
       );
       const version = outcome.results.versions[0];
+      // No --depth: the default (cluster) runner, told by the image's label that it is a stand-in.
       expect(version?.depth, outcome.out).toBe('node');
+      expect(version?.environment.nodeImage).toBe(unreleased);
       expect(version?.kubernetes).toBe('1.37');
       expect(version?.environment).toMatchObject({ kubernetesRelease: 'v1.38.0-alpha.1', rules: expect.stringContaining('Kubernetes 1.37 rules applied') as string, plugin: PLUGIN });
       const steps = version?.scenarios.find((s) => s.name === 'repro-two-steps')?.steps;
