@@ -1,5 +1,5 @@
 import { generateKeyPairSync, sign as cryptoSign } from 'node:crypto';
-import { SignJWT, base64url, exportJWK, generateKeyPair, type JWK, type JWTPayload } from 'jose';
+import { SignJWT, base64url, decodeJwt, exportJWK, generateKeyPair, type JWK, type JWTPayload } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalServiceAccountIssuer, type MintOptions } from '../../../harness/identity/local-issuer.ts';
 import {
@@ -68,8 +68,10 @@ describe.each(['static JWKS', 'OIDC discovery'] as const)('service-account verif
       uid: 'sa-uid',
       pod: { name: 'web-0', uid: 'pod-uid' },
       node: { name: 'node-1', uid: 'node-uid' },
-      expiresAt: new Date((issuer.claims(BASE).nbf + 600) * 1000),
+      // The token's own exp (minted a moment before): recomputing "now + 600" here can cross a second.
+      expiresAt: new Date((decodeJwt(token).exp ?? 0) * 1000),
     });
+    expect((decodeJwt(token).exp ?? 0) - (decodeJwt(token).iat ?? 0)).toBe(600);
   });
 
   it('returns no pod or node when the token is not bound to them (or binds a node by name only)', async () => {
