@@ -1,8 +1,8 @@
 import { KubeConfig, KubernetesObjectApi, OpenidApi, PatchStrategy, WellKnownApi, type KubernetesObject } from '@kubernetes/client-node';
 
 /**
- * The two API-server steps of the lifecycle on a real cluster (absent on stand-in nodes, which
- * run no API server): read the service-account issuer for the token service's trust, and apply
+ * The two API-server steps of the lifecycle, against kindest/node's API server or the stand-in's
+ * (standin/apiserver): read the service-account issuer for the token service's trust, and apply
  * the node-audience RBAC.
  */
 

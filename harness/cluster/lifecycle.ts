@@ -43,9 +43,9 @@ export interface ClusterHooks {
   readonly startServices?: (ctx: StepContext) => Promise<ClusterServices>;
   /** Fills `dir` with the provider bundle (`bin/<provider>` …), e.g. `buildProviderBundle({ outDir: dir, … })`. It may replace `dir`. */
   readonly writeProviderBundle: (dir: string, ctx: StepContext) => Promise<void>;
-  /** Real clusters: fetchIssuerTrust() → token service trust. Stand-in nodes have no API server: omit. */
+  /** fetchIssuerTrust() → token service trust (kindest/node's API server or the stand-in's). Omit when the cluster runs no API server. */
   readonly trustClusterIssuer?: (cluster: CreatedClusterInfo, ctx: StepContext) => Promise<void>;
-  /** Real clusters: applyObjects(nodeAudienceRbac(...)). Omit on stand-in nodes. */
+  /** applyObjects(nodeAudienceRbac(...)); the stand-in API server stores RBAC but does not enforce it. */
   readonly applyNodeAudienceRbac?: (cluster: CreatedClusterInfo, ctx: StepContext) => Promise<void>;
 }
 

@@ -119,6 +119,19 @@ async function action(flags: ConformanceFlags): Promise<void> {
     discovery = await issuer.serveDiscovery({ host: host || '127.0.0.1', port: Number(port ?? 0) });
   }
   try {
+    // What the kubelet is, shared by a single pull and a sequence of pulls.
+    const kubelet = {
+      config: flags.config,
+      binDir: flags.binDir,
+      kubernetes: flags.k8s,
+      ...(flags.featureGates ? { featureGates: parseFeatureGates(flags.featureGates) } : {}),
+      ...(flags.nodeName ? { node: { name: flags.nodeName, uid: flags.nodeUid ?? flags.nodeName } } : {}),
+      tokenSource: issuer,
+      tokenExpirationSeconds: flags.tokenExpiration,
+      timeoutMs: flags.timeout,
+      pullSecrets: await readPullSecrets(flags.pullSecret, flags.namespace),
+      nodeDockerConfig: flags.nodeDockerConfig,
+    };
     if (flags.then.length > 0) {
       if (flags.pull) throw new InvalidArgumentError('--then (a pull sequence) answers which credentials kubelet would use; it does not pull: drop --pull');
       const first: SequencePull = { image: flags.image, namespace: flags.namespace, serviceAccount: flags.serviceAccount ?? '', podName: flags.podName ?? 'pod-1', serviceAccountAnnotations: flags.annotation, atMs: 0 };
@@ -134,28 +147,13 @@ async function action(flags: ConformanceFlags): Promise<void> {
           atMs: prev.atMs + (t.after ?? 0),
         });
       }
-      const steps = await runPullSequence({
-        config: flags.config,
-        binDir: flags.binDir,
-        kubernetes: flags.k8s,
-        ...(flags.featureGates ? { featureGates: parseFeatureGates(flags.featureGates) } : {}),
-        ...(flags.nodeName ? { node: { name: flags.nodeName, uid: flags.nodeUid ?? flags.nodeName } } : {}),
-        tokenSource: issuer,
-        tokenExpirationSeconds: flags.tokenExpiration,
-        timeoutMs: flags.timeout,
-        pullSecrets: await readPullSecrets(flags.pullSecret, flags.namespace),
-        nodeDockerConfig: flags.nodeDockerConfig,
-        pulls,
-      });
+      const steps = await runPullSequence({ ...kubelet, pulls });
       process.stdout.write(flags.json ? `${JSON.stringify({ pulls: steps }, null, 2)}\n` : formatSequence(steps));
       return;
     }
     const result = await runConformance({
-      config: flags.config,
-      binDir: flags.binDir,
+      ...kubelet,
       image: flags.image,
-      kubernetes: flags.k8s,
-      ...(flags.featureGates ? { featureGates: parseFeatureGates(flags.featureGates) } : {}),
       pod: {
         namespace: flags.namespace,
         ...(flags.podName ? { podName: flags.podName } : {}),
@@ -164,12 +162,6 @@ async function action(flags: ConformanceFlags): Promise<void> {
         ...(flags.serviceAccountUid ? { serviceAccountUid: flags.serviceAccountUid } : {}),
         serviceAccountAnnotations: flags.annotation,
       },
-      ...(flags.nodeName ? { node: { name: flags.nodeName, uid: flags.nodeUid ?? flags.nodeName } } : {}),
-      tokenSource: issuer,
-      tokenExpirationSeconds: flags.tokenExpiration,
-      timeoutMs: flags.timeout,
-      pullSecrets: await readPullSecrets(flags.pullSecret, flags.namespace),
-      nodeDockerConfig: flags.nodeDockerConfig,
       pull: flags.pull
         ? {
             address: flags.containerdAddress,
