@@ -1,6 +1,7 @@
 /**
  * The raw facts doctor gathers from the machine, before any judgement. Gathering (probe.ts) is the
- * only part that runs commands; judging (checks.ts) is pure and tested with recorded outputs.
+ * only part that runs commands; judging (checks.ts) is pure and tested with the outputs of probe.ts's
+ * commands recorded by scripts/record-doctor-outputs.ts (test/unit/doctor/recorded/, MANIFEST.json).
  */
 export interface CommandOutcome {
   /** Exit code; undefined when the command could not be started (not installed). */

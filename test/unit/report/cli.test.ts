@@ -33,8 +33,9 @@ describe('pullproof matrix', () => {
     const run = await pullproof(['matrix', '--k8s', '1.37', '--shards', '2', '--scenarios-dir', dir, '--history', join(RESULTS_FIXTURES, 'single-run.json')]);
     expect(run.stderr).toBe('');
     const { include } = JSON.parse(run.stdout) as { include: { scenarios: string }[] };
-    // Recorded costs (means over the four versions): passthrough 77.25 s (1.33 timed out), cached 39 s,
-    // exchange 29 s, audience 9 s — so passthrough alone balances the other three (77 s).
+    // Costs from the hand-written durations in fixtures/results/synthetic/single-run.json (means over
+    // its four versions): passthrough 77.25 s (its 1.33 entry, 186 s, is written with a pod that timed
+    // out), cached 39 s, exchange 29 s, audience 9 s — so passthrough alone balances the other three (77 s).
     expect(include.map((e) => e.scenarios)).toEqual(['sa-token-passthrough', 'annotation-scoped-exchange,cached-image-reverify,node-audience-rbac']);
   });
 
