@@ -1,25 +1,15 @@
 // Mutation testing of pullproof's security core: `make mutate` (never part of `make test`).
-// Each group is a module of the issue-14 list; scripts/mutation-scores.mjs prints the score per group
-// from the JSON report, and test/mutation/equivalent-mutants.md lists every survivor that no test
-// can kill, with the reason.
+// The modules (files to mutate, tests that judge them) are in test/mutation/modules.ts;
+// scripts/mutation-scores.mjs prints the score per module from the JSON reports, and
+// test/mutation/equivalent-mutants.md lists every survivor that no test can kill, with the reason.
 //   make mutate MUTATE_MODULES='verdicts manifests'   runs only those modules (each run is incremental).
 
-/** Module name → the files Stryker mutates for it. */
-export const MODULES = {
-  'token-service': ['registry/token-service/service-account.ts', 'registry/token-service/scope.ts', 'registry/policy/policy.ts', 'registry/policy/glob.ts'],
-  'plugin-modes': ['provider/plugin/passthrough.ts', 'provider/plugin/exchange.ts', 'provider/plugin/options.ts', 'provider/plugin/request.ts', 'provider/plugin/token.ts', 'provider/plugin/run.ts'],
-  'kubelet-exact': ['harness/conformance/validate.ts', 'harness/conformance/match-images.ts', 'harness/conformance/protocol.ts', 'harness/conformance/cache-key.ts'],
-  verdicts: ['harness/verdict/pod-verdict.ts', 'harness/verdict/compare.ts'],
-  manifests: ['harness/runner/manifests.ts'],
-  redaction: ['harness/results/redact.ts'],
-};
+import { selectedModules } from './test/mutation/modules.ts';
 
 // One module per run (MUTATE_MODULE=<name>), each with its own incremental file and report, so a
 // run of one module never discards another's incremental results; no MUTATE_MODULE: all in one run.
-const module = process.env.MUTATE_MODULE ?? '';
-if (module !== '' && !(module in MODULES)) throw new Error(`MUTATE_MODULE: unknown module ${JSON.stringify(module)}; known: ${Object.keys(MODULES).join(', ')}`);
-const files = module ? MODULES[module] : Object.values(MODULES).flat();
-const name = module || 'all';
+const { name, modules } = selectedModules();
+const files = modules.flatMap((module) => module.files);
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
