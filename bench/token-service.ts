@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { LocalServiceAccountIssuer } from '../harness/identity/local-issuer.ts';
 import { percentile, type Figure } from './figures.ts';
 import type { LoadPlan, LoadResult } from './load/client.ts';
-import { runClient, startServer, type ServerKind, type ServerProcess } from './load/processes.ts';
+import { CPU_PINNING, runClient, startServer, type ServerKind, type ServerMemory, type ServerProcess } from './load/processes.ts';
 import type { ServeConfig } from './load/serve.ts';
 
 /**
@@ -56,10 +56,13 @@ function plan(server: ServerProcess, s: Setup, headers: Record<string, string>, 
   return { host: '127.0.0.1', port: server.port, path: s.path, headers, connections: rate ? 16 : CONNECTIONS, seconds, expectStatus: 200, ...(rate ? { rate } : {}) };
 }
 
+/** BENCH_NODE_FLAGS: extra Node flags for both servers (to compare, say, a smaller young generation). */
+const serverFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter((flag) => flag !== '');
+
 const median = (values: readonly number[]): number => percentile(values, 50);
 
 export async function throughput(s: Setup): Promise<Figure[]> {
-  const profile = (kind: ServerKind): string[] => (process.env.BENCH_PROFILE === '1' ? ['--cpu-prof', `--cpu-prof-dir=artifacts/bench-profile/${kind}`] : []);
+  const profile = (kind: ServerKind): string[] => [...serverFlags, ...(process.env.BENCH_PROFILE === '1' ? ['--cpu-prof', `--cpu-prof-dir=artifacts/bench-profile/${kind}`] : [])];
   const servers: Record<ServerKind, ServerProcess> = {
     'token-service': await startServer('token-service', s.config, profile('token-service')),
     floor: await startServer('floor', s.config, profile('floor')),
@@ -93,7 +96,7 @@ export async function throughput(s: Setup): Promise<Figure[]> {
   const floor = rounds.floor;
   const ratios = ours.map((result, i) => result.perSecond / (floor[i]?.perSecond ?? Number.NaN));
   const rates = (results: readonly LoadResult[]): string => results.map((r) => r.perSecond.toFixed(0)).join(', ');
-  const note = `${ROUNDS} interleaved rounds × ${ROUND_SECONDS} s, ${CONNECTIONS} keep-alive connections, load client in its own process; median`;
+  const note = `${ROUNDS} interleaved rounds × ${ROUND_SECONDS} s, ${CONNECTIONS} keep-alive connections, load client in its own process, ${CPU_PINNING}; median`;
   return [
     { name: 'token service grants', value: median(ours.map((r) => r.perSecond)), unit: 'grants/s', note: `${note}; rounds ${rates(ours)}` },
     { name: 'same-work floor grants', value: median(floor.map((r) => r.perSecond)), unit: 'grants/s', note: `rounds ${rates(floor)}` },
@@ -127,19 +130,42 @@ async function auditFileBytes(file: string): Promise<{ bytes: number; files: num
   return { bytes, files: names.length };
 }
 
+const MiB = (bytes: number): number => bytes / 2 ** 20;
+
+/** Where the idle RSS is, against the baseline: the V8 heap spaces, and what lies outside the heap. */
+function memoryParts(before: ServerMemory, after: ServerMemory): Figure[] {
+  const space = (memory: ServerMemory, name: string): { size: number; used: number } => memory.spaces[name] ?? { size: 0, used: 0 };
+  const outside = (memory: ServerMemory): number => memory.rss - memory.heapTotal;
+  const part = (name: string, value: (memory: ServerMemory) => number, note: string): Figure => ({
+    name: `soak: after idle, ${name}`,
+    value: MiB(value(after)),
+    unit: 'MiB',
+    note: `baseline ${MiB(value(before)).toFixed(1)} MiB; ${note}`,
+  });
+  return [
+    part('V8 heap used', (m) => m.heapUsed, 'live JS objects, the in-memory audit among them'),
+    part('V8 heap reserved', (m) => m.heapTotal, 'what the heap holds from the OS, used or not'),
+    part('V8 new space reserved', (m) => space(m, 'new_space').size, 'the young generation grows under allocation and is given back only by a memory-reducing GC'),
+    part('V8 old space reserved', (m) => space(m, 'old_space').size, `used ${MiB(space(after, 'old_space').used).toFixed(1)} MiB`),
+    part('outside the V8 heap (RSS − heap)', outside, `external ${MiB(after.external).toFixed(1)} MiB, array buffers ${MiB(after.arrayBuffers).toFixed(1)} MiB; the rest is code, stacks and malloc (OpenSSL, the HTTP parser)`),
+  ];
+}
+
 async function memory(s: Setup): Promise<Figure[]> {
-  const server = await startServer('token-service', s.config);
+  const server = await startServer('token-service', s.config, serverFlags);
   let peak = 0;
   const sampler = setInterval(() => (peak = Math.max(peak, server.rssMiB())), 1_000);
   try {
     const started = server.rssMiB();
     await runClient(plan(server, s, s.granted, 2, SOAK_RATE)); // warm-up, as a running harness would be
     const baseline = server.rssMiB();
+    const baselineMemory = await server.memory();
     const valid = await runClient(plan(server, s, s.granted, SOAK_SECONDS, SOAK_RATE));
     const stranger = await runClient(plan(server, s, s.ungranted, SOAK_SECONDS, SOAK_RATE));
     const afterLoad = server.rssMiB();
     await sleep(IDLE_SECONDS * 1000);
     const idle = server.rssMiB();
+    const idleMemory = await server.memory();
     const file = await auditFileBytes(s.config.auditFile ?? '');
     const load = `${SOAK_SECONDS} s granted + ${SOAK_SECONDS} s ungranted at ${SOAK_RATE} req/s (open loop, 16 connections)${LONG ? '' : '; BENCH_LONG=1 for 60 s phases'}`;
     return [
@@ -150,6 +176,7 @@ async function memory(s: Setup): Promise<Figure[]> {
       { name: 'soak: RSS right after load', value: afterLoad, unit: 'MiB' },
       { name: `soak: RSS after ${IDLE_SECONDS} s idle`, value: idle, unit: 'MiB' },
       { name: 'soak: RSS growth after idle (goal ≤ 32 MiB)', value: idle - baseline, unit: 'MiB' },
+      ...memoryParts(baselineMemory, idleMemory),
       { name: 'soak: audit file(s) on disk', value: file.bytes / 2 ** 20, unit: 'MiB', note: `${file.files} file(s), rotation cap per file as configured` },
     ];
   } finally {

@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { HARNESS_NODE_FLAGS, missingHarnessFlags } from './node-flags.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const MIN_MAJOR = 22;
@@ -23,8 +24,16 @@ if (major < MIN_MAJOR) {
     );
     process.exit(1);
   }
-  const res = spawnSync(candidate, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+  const res = spawnSync(candidate, [...HARNESS_NODE_FLAGS, fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
   process.exit(res.status ?? 1);
+}
+
+// The harness's own Node flags (node-flags.mjs says why): this process becomes `node <flags> <this
+// file> …` in place, same pid, so signals and exit codes are untouched. process.execve needs Node
+// 23.11; an older Node runs without them.
+const missing = missingHarnessFlags(process.execArgv, process.env.NODE_OPTIONS);
+if (missing.length > 0 && typeof process.execve === 'function') {
+  process.execve(process.execPath, [process.execPath, ...process.execArgv, ...missing, fileURLToPath(import.meta.url), ...process.argv.slice(2)]);
 }
 
 await import(pathToFileURL(join(root, 'harness', 'cli', 'main.ts')).href);

@@ -1,11 +1,14 @@
 import type { AddressInfo } from 'node:net';
+import { getHeapSpaceStatistics } from 'node:v8';
 import type { JWK } from 'jose';
 import { startTokenService } from '../../registry/index.ts';
 import { startFloor } from './floor.ts';
 
 /**
  * One server under test, in its own process: `node bench/load/serve.ts token-service|floor`, config
- * as JSON on stdin, `{"port": N}` on stdout once listening; SIGTERM ends it. Both servers start
+ * as JSON on stdin, `{"port": N}` on stdout once listening; SIGTERM ends it. SIGUSR2 prints one
+ * line `{"memory": …}`: where the resident memory is (V8 heap spaces, external, array buffers), so the
+ * bench can say what an RSS figure is made of. Both servers start
  * this same way so the only difference between them is the code that answers.
  */
 
@@ -42,5 +45,10 @@ if (kind === 'token-service') {
 }
 process.on('SIGTERM', () => {
   void close().finally(() => process.exit(0));
+});
+process.on('SIGUSR2', () => {
+  const usage = process.memoryUsage();
+  const spaces = Object.fromEntries(getHeapSpaceStatistics().map((space) => [space.space_name, { size: space.space_size, used: space.space_used_size }]));
+  process.stdout.write(`${JSON.stringify({ memory: { ...usage, spaces } })}\n`);
 });
 process.stdout.write(`${JSON.stringify({ port })}\n`);
