@@ -184,7 +184,14 @@ async function readBody(req: IncomingMessage, limit: number): Promise<string> {
 /** Reused: decode() without `stream` keeps no state between calls. */
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
 
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+/**
+ * Standard base64 with padding, as Go's StdEncoding accepts: a length that is a multiple of 4, the
+ * alphabet, at most two `=` and only at the end (the length rule then puts them where they belong).
+ * One character class instead of groups of four: the regex ran over every ~1 KiB service-account
+ * token and cost 1.6 % of the token service's CPU (bench profile).
+ */
+const BASE64_CHARS = /^[A-Za-z0-9+/]*={0,2}$/;
+const isStrictBase64 = (text: string): boolean => text.length % 4 === 0 && BASE64_CHARS.test(text);
 
 /** RFC 7617 Basic credentials; strict base64 (Go's StdEncoding is strict too). Undefined = no header. */
 export function parseBasicAuthorization(header: string | undefined): { username: string; password: string } | undefined {
@@ -193,7 +200,7 @@ export function parseBasicAuthorization(header: string | undefined): { username:
   const match = /^Basic +([^ ]+) *$/i.exec(header);
   if (!match) throw new RequestError(400, 'invalid_request', 'Authorization must be "Basic <base64(username:password)>"');
   const encoded = match[1] ?? '';
-  if (!BASE64.test(encoded)) throw new RequestError(400, 'invalid_request', 'Authorization Basic credentials are not valid base64');
+  if (!isStrictBase64(encoded)) throw new RequestError(400, 'invalid_request', 'Authorization Basic credentials are not valid base64');
   let decoded: string;
   try {
     decoded = STRICT_UTF8.decode(Buffer.from(encoded, 'base64'));
