@@ -69,7 +69,9 @@ export class AuditFile {
       this.#droppedUnreported++;
       return;
     }
-    this.#pending.push(`${line}\n`);
+    // The line itself, not a copy with its newline: the in-memory audit holds the same string, and a
+    // copy per decision lived long enough (until the next flush) to be promoted to the old generation.
+    this.#pending.push(line);
     this.#pendingBytes += line.length + 1;
     if (this.#pendingBytes >= FLUSH_BYTES) this.#flushNow();
     this.#schedule();
@@ -112,19 +114,19 @@ export class AuditFile {
       this.#pending = [];
       this.#pendingBytes = 0;
       if (this.#droppedUnreported > 0) {
-        lines.unshift(`${JSON.stringify({ time: new Date().toISOString(), audit: 'dropped', entries: this.#droppedUnreported, detail: `the disk fell behind by more than ${this.maxPendingBytes} bytes` })}\n`);
+        lines.unshift(JSON.stringify({ time: new Date().toISOString(), audit: 'dropped', entries: this.#droppedUnreported, detail: `the disk fell behind by more than ${this.maxPendingBytes} bytes` }));
         this.#droppedUnreported = 0;
       }
       let chunk = '';
       let chunkBytes = 0;
       for (const line of lines) {
-        const bytes = Buffer.byteLength(line);
+        const bytes = Buffer.byteLength(line) + 1;
         if (this.#size + chunkBytes + bytes > this.maxBytes && this.#size + chunkBytes > 0) {
           await this.#write(chunk);
           chunk = this.#rotate();
           chunkBytes = Buffer.byteLength(chunk);
         }
-        chunk += line;
+        chunk += `${line}\n`;
         chunkBytes += bytes;
       }
       await this.#write(chunk);
