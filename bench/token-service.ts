@@ -130,6 +130,13 @@ async function auditFileBytes(file: string): Promise<{ bytes: number; files: num
   return { bytes, files: names.length };
 }
 
+/** `(status 0 ×3, 401 ×1)`; status 0 = the connection closed before an answer. */
+function describeErrors(...results: LoadResult[]): string {
+  const counts = new Map<string, number>();
+  for (const result of results) for (const [status, count] of Object.entries(result.errorStatuses)) counts.set(status, (counts.get(status) ?? 0) + count);
+  return counts.size === 0 ? '' : ` (${[...counts].map(([status, count]) => `status ${status} ×${count}`).join(', ')}; 0 = closed before answering)`;
+}
+
 const MiB = (bytes: number): number => bytes / 2 ** 20;
 
 /** Where the idle RSS is, against the baseline: the V8 heap spaces, and what lies outside the heap. */
@@ -169,7 +176,7 @@ async function memory(s: Setup): Promise<Figure[]> {
     const file = await auditFileBytes(s.config.auditFile ?? '');
     const load = `${SOAK_SECONDS} s granted + ${SOAK_SECONDS} s ungranted at ${SOAK_RATE} req/s (open loop, 16 connections)${LONG ? '' : '; BENCH_LONG=1 for 60 s phases'}`;
     return [
-      { name: 'soak: requests answered / errors', value: valid.requests + stranger.requests, unit: 'requests', note: `${valid.errors + stranger.errors} errors, ${valid.late + stranger.late} never sent; ${load}` },
+      { name: 'soak: requests answered / errors', value: valid.requests + stranger.requests, unit: 'requests', note: `${valid.errors + stranger.errors} errors${describeErrors(valid, stranger)}, ${valid.late + stranger.late} never sent; ${load}` },
       { name: 'soak: latency p99 (granted / ungranted)', value: Math.max(valid.p99, stranger.p99), unit: 'ms', note: `granted p99 ${valid.p99.toFixed(1)} ms, ungranted p99 ${stranger.p99.toFixed(1)} ms` },
       { name: 'soak: RSS baseline (after 2 s warm-up)', value: baseline, unit: 'MiB', note: `${started.toFixed(0)} MiB at start` },
       { name: 'soak: RSS peak during load', value: peak, unit: 'MiB' },

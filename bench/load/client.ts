@@ -31,6 +31,8 @@ export interface LoadPlan {
 export interface LoadResult {
   readonly requests: number;
   readonly errors: number;
+  /** Errors by status; 0 = the server closed the connection before answering (e.g. keep-alive timeout racing a request). */
+  readonly errorStatuses: Readonly<Record<string, number>>;
   readonly seconds: number;
   readonly perSecond: number;
   readonly p50: number;
@@ -96,6 +98,7 @@ export async function runLoad(plan: LoadPlan): Promise<LoadResult> {
   const request = Buffer.from(`GET ${plan.path} HTTP/1.1\r\n${headerLines.join('')}\r\n`, 'latin1');
   const latencies: number[] = [];
   let errors = 0;
+  const errorStatuses: Record<string, number> = {};
   let late = 0;
   const started = performance.now();
   const deadline = started + plan.seconds * 1000;
@@ -111,7 +114,10 @@ export async function runLoad(plan: LoadPlan): Promise<LoadResult> {
   };
   const onAnswer = (connection: () => Connection) => (status: number, dueAt: number): void => {
     latencies.push(performance.now() - dueAt);
-    if (status !== plan.expectStatus) errors++;
+    if (status !== plan.expectStatus) {
+      errors++;
+      errorStatuses[status] = (errorStatuses[status] ?? 0) + 1;
+    }
     dispatch(connection());
   };
   const open = (index: number): void => {
@@ -146,7 +152,7 @@ export async function runLoad(plan: LoadPlan): Promise<LoadResult> {
   await done;
   for (const connection of connections) connection.destroy();
   const seconds = plan.seconds;
-  return { requests: latencies.length, errors, seconds, perSecond: latencies.length / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), late };
+  return { requests: latencies.length, errors, errorStatuses, seconds, perSecond: latencies.length / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), late };
 }
 
 if (import.meta.main) {
