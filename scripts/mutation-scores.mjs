@@ -11,14 +11,21 @@ import { MODULES } from '../test/mutation/modules.ts';
 const ROOT = join(import.meta.dirname, '..');
 const GOAL = 85;
 
-/** Rows of the equivalents table: `| file:line:column | Mutator | replacement | reason |`. */
+/** A mutant's identity: place, mutator and replacement (two mutants can share a place and mutator). */
+const mutantKey = (path, line, column, mutator, replacement) => `${path}:${line}:${column}:${mutator}:${replacement}`;
+
+/**
+ * Rows of the equivalents table: `| file:line:column | Mutator | replacement | reason |`, the
+ * replacement in backticks as Stryker prints it (a `|` inside a cell written `\|`).
+ */
 function equivalents() {
   const text = readFileSync(join(ROOT, 'test', 'mutation', 'equivalent-mutants.md'), 'utf8');
   const keys = new Set();
   for (const line of text.split('\n')) {
-    const cells = line.split('|').map((c) => c.trim());
+    const cells = line.split(/(?<!\\)\|/).map((c) => c.trim().replace(/\\\|/g, '|'));
     const where = /^`?([\w./-]+\.ts):(\d+):(\d+)`?$/.exec(cells[1] ?? '');
-    if (where) keys.add(`${where[1]}:${where[2]}:${where[3]}:${(cells[2] ?? '').replace(/`/g, '')}`);
+    const replacement = /^`(.*)`$/.exec(cells[3] ?? '')?.[1] ?? cells[3] ?? '';
+    if (where) keys.add(mutantKey(where[1], where[2], where[3], (cells[2] ?? '').replace(/`/g, ''), replacement));
   }
   return keys;
 }
@@ -40,9 +47,9 @@ for (const [module, { files }] of Object.entries(MODULES)) {
     for (const mutant of report.files[path]?.mutants ?? []) {
       count[mutant.status] = (count[mutant.status] ?? 0) + 1;
       if (mutant.status !== 'Survived' && mutant.status !== 'NoCoverage') continue;
-      const key = `${path}:${mutant.location.start.line}:${mutant.location.start.column}:${mutant.mutatorName}`;
+      const key = mutantKey(path, mutant.location.start.line, mutant.location.start.column, mutant.mutatorName, mutant.replacement ?? '');
       if (explained.has(key)) listed++;
-      else unexplained.push(`${key}  ${JSON.stringify(mutant.replacement ?? '')}`);
+      else unexplained.push(key);
     }
   }
   const detected = count.Killed + count.Timeout;
