@@ -19,7 +19,7 @@ export interface MutationModule {
 export const MODULES: Record<string, MutationModule> = {
   'token-service': {
     files: ['registry/token-service/service-account.ts', 'registry/token-service/scope.ts', 'registry/policy/policy.ts', 'registry/policy/glob.ts'],
-    tests: ['test/unit/registry/service-account.test.ts', 'test/unit/registry/scope.test.ts', 'test/unit/registry/policy.test.ts'],
+    tests: ['test/unit/registry/service-account.test.ts', 'test/unit/registry/service-account-discovery.test.ts', 'test/unit/registry/scope.test.ts', 'test/unit/registry/policy.test.ts'],
   },
   'plugin-modes': {
     files: ['provider/plugin/passthrough.ts', 'provider/plugin/exchange.ts', 'provider/plugin/options.ts', 'provider/plugin/request.ts', 'provider/plugin/token.ts', 'provider/plugin/run.ts'],

@@ -1,6 +1,6 @@
 import { generateKeyPairSync, sign as cryptoSign } from 'node:crypto';
 import { SignJWT, base64url, decodeJwt, exportJWK, generateKeyPair, type JWK, type JWTPayload } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { LocalServiceAccountIssuer, type MintOptions } from '../../../harness/identity/local-issuer.ts';
 import {
   ALLOWED_ALGORITHMS,
@@ -37,6 +37,25 @@ async function expectReason(verifier: ServiceAccountVerifier, token: string, rea
   if (detail) expect(error.message).toMatch(detail);
   return error;
 }
+
+/**
+ * What the person at the terminal is told to do for each reason, written out here rather than read
+ * from the module: a refusal whose advice went missing or changed must fail a test.
+ */
+const ADVICE: Record<RejectionReason, string> = {
+  malformed: 'send the service-account token itself (a compact JWS) as the password',
+  untrusted_issuer: "trust the cluster's issuer first (trustIssuer({issuer, jwks}) or a discovery URL)",
+  algorithm_not_allowed: 'tokens must be RS256 or ES256, as kube-apiserver signs them',
+  bad_signature: "the token was not signed by a key of the trusted issuer: refresh the issuer's JWKS after a key rotation",
+  wrong_audience: "request the token for an accepted audience (the provider's tokenAttributes.serviceAccountTokenAudience)",
+  expired: 'request a fresh token (kubelet does this per pull unless it caches)',
+  not_yet_valid: 'check the clock skew between the issuer and this machine',
+  bad_claims: 'use a bound service-account token from the TokenRequest API, not a legacy secret token',
+  issuer_unreachable: "check the issuer's discovery URL and that it serves /.well-known/openid-configuration",
+};
+
+/** The whole message of a refusal: reason, detail, advice. */
+const message = (reason: RejectionReason, detail: string): string => `service-account token rejected (${reason}): ${detail}; ${ADVICE[reason]}`;
 
 const now = (): number => Math.floor(Date.now() / 1000);
 
@@ -268,6 +287,45 @@ describe('service-account verifier: static key sets', () => {
     sig[5] = (sig[5] ?? 0) ^ 1;
     await expectReason(verifierFor([jwk]), `${h}.${p}.${sig.toString('base64url')}`, 'bad_signature', /signature does not verify with the issuer key/);
   });
+
+  const es256 = async (): Promise<{ jwk: JWK; token: string }> => {
+    const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
+    return { jwk: await exportJWK(publicKey), token: await new SignJWT(claims()).setProtectedHeader({ alg: 'ES256' }).sign(privateKey) };
+  };
+
+  // "No key matches" and "the signature does not verify" are both bad_signature; the detail tells
+  // whether a key was even tried, so an EC key of another curve that slipped into the candidates shows.
+  it('takes no EC key but P-256 as a candidate for ES256, even with the right kty', async () => {
+    const { jwk, token } = await es256();
+    const p384 = { ...(await exportJWK((await generateKeyPair('ES384', { extractable: true })).publicKey)), alg: 'ES256' };
+    const p521 = await exportJWK((await generateKeyPair('ES512', { extractable: true })).publicKey);
+    const error = await expectReason(verifierFor([p384, p521]), token, 'bad_signature');
+    expect(error.message).toBe(message('bad_signature', 'no key of the issuer matches the token header'));
+    expect(error.issuer).toBe(issuerUrl);
+    await expect(verifierFor([p384, p521, jwk]).verify(token)).resolves.toMatchObject({ name: 'web' });
+  });
+
+  it('takes no key of the other kty as a candidate (an EC key for an RS256 token)', async () => {
+    const { jwk } = await es256();
+    const key = rsa(2048);
+    const error = await expectReason(verifierFor([jwk]), await key.sign(), 'bad_signature');
+    expect(error.message).toBe(message('bad_signature', 'no key of the issuer matches the token header'));
+  });
+
+  it('uses a key that has a kid for a token without kid', async () => {
+    const key = rsa(2048);
+    await expect(verifierFor([{ ...key.jwk, kid: 'k1' }]).verify(await key.sign())).resolves.toMatchObject({ name: 'web' });
+  });
+
+  it('accepts a token signed by any one of several candidate keys, not only by the first', async () => {
+    const first = rsa(2048);
+    const second = rsa(2048);
+    await expect(verifierFor([first.jwk, second.jwk]).verify(await second.sign())).resolves.toMatchObject({ name: 'web' });
+    const stranger = rsa(2048);
+    const error = await expectReason(verifierFor([first.jwk, second.jwk]), await stranger.sign(), 'bad_signature');
+    expect(error.message).toBe(message('bad_signature', 'signature does not verify with the issuer key'));
+    expect(error.issuer).toBe(issuerUrl);
+  });
 });
 
 describe('service-account verifier: trust', () => {
@@ -323,6 +381,12 @@ describe('claimedServiceAccount and looksLikeJwt', () => {
     expect(claimedServiceAccount('garbage')).toBeUndefined();
   });
 
+  it('reads a sub of real names, anchored at its start (a prefix makes it no service account)', () => {
+    expect(claimedServiceAccount(token({ sub: 'system:serviceaccount:team-a:web' }))).toStrictEqual({ namespace: 'team-a', name: 'web' });
+    expect(claimedServiceAccount(token({ sub: 'x-system:serviceaccount:team-a:web' }))).toBeUndefined();
+    expect(claimedServiceAccount(token({ sub: 'system:serviceaccount:team-a:' }))).toBeUndefined();
+  });
+
   it('takes a compact JWS under 16 KiB for a JWT, nothing else', () => {
     expect(looksLikeJwt('a.b.c')).toBe(true);
     expect(looksLikeJwt('a.b.')).toBe(true);
@@ -334,5 +398,197 @@ describe('claimedServiceAccount and looksLikeJwt', () => {
     expect(looksLikeJwt(`a.${'b'.repeat(16_380)}.c`)).toBe(false);
     expect(looksLikeJwt(' a.b.c')).toBe(false);
     expect(looksLikeJwt('a.b.c ')).toBe(false);
+  });
+});
+
+describe('service-account verifier: what a refusal says (static JWKS)', () => {
+  let issuer: LocalServiceAccountIssuer;
+  let verifier: ServiceAccountVerifier;
+
+  beforeAll(async () => {
+    issuer = await LocalServiceAccountIssuer.create({ issuer: 'https://exact.test' });
+    verifier = new ServiceAccountVerifier({ audience: SA_AUDIENCE, issuers: [{ issuer: issuer.issuer, jwks: issuer.jwks() }] });
+  });
+
+  /** A token with a hand-written header (and payload): its signature is never reached. */
+  const unsigned = (header: string, payload: string = JSON.stringify(issuer.claims(BASE))): string => `${base64url.encode(header)}.${base64url.encode(payload)}.${base64url.encode('sig')}`;
+
+  /** The refusal in full: class name, reason, whole message with advice, and the issuer it names (or none). */
+  async function refusal(token: string, reason: RejectionReason, detail: string, named: string | undefined): Promise<ServiceAccountTokenError> {
+    const error = await rejection(verifier, token);
+    expect(error.name).toBe('ServiceAccountTokenError');
+    expect(error.reason).toBe(reason);
+    expect(error.message).toBe(message(reason, detail));
+    expect(error.issuer).toBe(named);
+    return error;
+  }
+
+  it.each([
+    ['a token that is no JWS', 'malformed', 'not a compact JWS (three base64url parts)', 'none'],
+    ['a token of an untrusted issuer', 'untrusted_issuer', 'issuer "https://elsewhere.test" is not trusted', 'https://elsewhere.test'],
+    ['an HS256 token', 'algorithm_not_allowed', 'only RS256, ES256 are accepted', 'trusted'],
+    ['a flipped signature byte', 'bad_signature', 'signature does not verify with the issuer key', 'trusted'],
+    ['another audience', 'wrong_audience', 'aud contains none of the accepted audiences ["pullproof-registry"]', 'trusted'],
+    ['an expired token', 'expired', 'exp is in the past', 'trusted'],
+    ['a token not yet valid', 'not_yet_valid', 'nbf is in the future', 'trusted'],
+    ['a token without sub', 'bad_claims', 'claim sub check failed: missing', 'trusted'],
+    ['a token without iss', 'bad_claims', 'no iss claim', 'none'],
+  ] as const)('says what failed and what to do for %s', async (label, reason, detail, named) => {
+    const claims = issuer.claims(BASE);
+    const tokens: Record<typeof label, () => Promise<string>> = {
+      'a token that is no JWS': () => Promise.resolve('hunter2'),
+      'a token of an untrusted issuer': () => issuer.sign({ ...claims, iss: 'https://elsewhere.test' }),
+      'an HS256 token': () => badToken(issuer, 'HS256 keyed with the public key', BASE),
+      'a flipped signature byte': () => badToken(issuer, 'flipped signature byte', BASE),
+      'another audience': () => badToken(issuer, 'wrong audience', BASE),
+      'an expired token': () => badToken(issuer, 'expired', BASE),
+      'a token not yet valid': () => badToken(issuer, 'not yet valid', BASE),
+      'a token without sub': () => issuer.sign({ ...claims, sub: undefined }),
+      'a token without iss': () => issuer.sign({ ...claims, iss: undefined }),
+    };
+    const token = await tokens[label]();
+    const error = await refusal(token, reason, detail, named === 'none' ? undefined : named === 'trusted' ? issuer.issuer : named);
+    // Who the token claimed to be (from kubernetes.io), for the audit; a non-JWT claims no one.
+    expect(error.claimed).toStrictEqual(label === 'a token that is no JWS' ? undefined : { namespace: 'team-a', name: 'web' });
+  });
+
+  it.each([
+    ['a header that is not JSON', 'nope', 'JWS Protected Header is invalid'],
+    ['a header that is a JSON number', '5', 'JWS Protected Header is invalid'],
+    ['a header that is JSON null', 'null', 'JWS Protected Header is invalid'],
+    ['a header with crit', '{"alg":"RS256","crit":["exp"],"exp":1}', 'crit header parameters are not supported'],
+    ['a header without alg', '{"typ":"JWT"}', 'JWS "alg" (Algorithm) Header Parameter missing or invalid'],
+    ['a header with an empty alg', '{"alg":""}', 'JWS "alg" (Algorithm) Header Parameter missing or invalid'],
+    ['a header with a numeric alg', '{"alg":256}', 'JWS "alg" (Algorithm) Header Parameter missing or invalid'],
+  ])('refuses %s as malformed, naming the issuer', async (_label, header, detail) => {
+    await refusal(unsigned(header), 'malformed', detail, issuer.issuer);
+  });
+
+  it.each([['a number', '5'], ['a string', '"system:serviceaccount:team-a:web"'], ['a boolean', 'true'], ['null', 'null'], ['an array', '[{"iss":"https://exact.test"}]']])(
+    'refuses a payload that is %s as malformed before looking for an issuer',
+    async (_label, payload) => {
+      await refusal(unsigned('{"alg":"RS256"}', payload), 'malformed', 'payload is not a JSON object', undefined);
+    },
+  );
+
+  it('quotes at most 200 characters of an untrusted issuer, and keeps all of it in .issuer', async () => {
+    const long = `https://${'a'.repeat(300)}.test`;
+    await refusal(await issuer.sign({ ...issuer.claims(BASE), iss: long }), 'untrusted_issuer', `issuer ${JSON.stringify(long.slice(0, 200))} is not trusted`, long);
+  });
+
+  it('refuses a sub that only ends like a service account, even when kubernetes.io agrees with its tail', async () => {
+    const token = await issuer.sign({ ...issuer.claims(BASE), sub: 'x-system:serviceaccount:team-a:web' });
+    await refusal(token, 'bad_claims', 'sub is not system:serviceaccount:<namespace>:<name>', issuer.issuer);
+  });
+
+  it.each([
+    ['kubernetes.io disagreeing with sub', { namespace: 'team-b', serviceaccount: { name: 'web', uid: 'u' } }],
+    ['a null kubernetes.io service account', { namespace: 'team-a', serviceaccount: null }],
+    ['a kubernetes.io service account that is a string', { namespace: 'team-a', serviceaccount: 'web' }],
+  ])('refuses %s as bad_claims, naming the issuer', async (_label, k8s) => {
+    const token = await issuer.sign(JSON.parse(JSON.stringify({ ...issuer.claims(BASE), 'kubernetes.io': k8s })) as JWTPayload);
+    await refusal(token, 'bad_claims', 'kubernetes.io claims are missing or disagree with sub', issuer.issuer);
+  });
+
+  it('keeps the account claimed by sub alone (a legacy token) for the audit, and none when sub claims none', async () => {
+    const { 'kubernetes.io': _k8s, ...legacy } = issuer.claims(BASE);
+    const error = await refusal(await issuer.sign(legacy), 'bad_claims', 'kubernetes.io claims are missing or disagree with sub', issuer.issuer);
+    expect(error.claimed).toStrictEqual({ namespace: 'team-a', name: 'web' });
+    const nobody = await refusal(await issuer.sign({ ...legacy, sub: 'system:node:node-1' }), 'bad_claims', 'sub is not system:serviceaccount:<namespace>:<name>', issuer.issuer);
+    expect(nobody.claimed).toBeUndefined();
+  });
+
+  it('returns exactly the identity of the token, and nothing for a pod or node claim that is null', async () => {
+    const token = await issuer.mint({ ...BASE, serviceAccountUid: 'sa-uid', pod: { name: 'web-0', uid: 'pod-uid' }, node: { name: 'node-1', uid: 'node-uid' } });
+    const expiresAt = new Date((decodeJwt(token).exp ?? 0) * 1000);
+    await expect(verifier.verify(token)).resolves.toStrictEqual({
+      issuer: 'https://exact.test',
+      subject: 'system:serviceaccount:team-a:web',
+      namespace: 'team-a',
+      name: 'web',
+      uid: 'sa-uid',
+      pod: { name: 'web-0', uid: 'pod-uid' },
+      node: { name: 'node-1', uid: 'node-uid' },
+      expiresAt,
+    });
+    const claims = issuer.claims({ ...BASE, serviceAccountUid: 'sa-uid' });
+    const unbound = await issuer.sign(JSON.parse(JSON.stringify({ ...claims, 'kubernetes.io': { ...claims['kubernetes.io'], pod: null, node: null } })) as JWTPayload);
+    await expect(verifier.verify(unbound)).resolves.toStrictEqual({
+      issuer: 'https://exact.test',
+      subject: 'system:serviceaccount:team-a:web',
+      namespace: 'team-a',
+      name: 'web',
+      uid: 'sa-uid',
+      expiresAt: new Date(claims.exp * 1000),
+    });
+  });
+});
+
+describe('service-account verifier: audiences', () => {
+  let issuer: LocalServiceAccountIssuer;
+  beforeAll(async () => {
+    issuer = await LocalServiceAccountIssuer.create({ issuer: 'https://audiences.test' });
+  });
+  const trusting = (audience: string | readonly string[]): ServiceAccountVerifier => new ServiceAccountVerifier({ audience, issuers: [{ issuer: issuer.issuer, jwks: issuer.jwks() }] });
+
+  it('takes one audience as a string or several as an array', async () => {
+    expect(trusting('one').audiences()).toStrictEqual(['one']);
+    const several = trusting(['one', 'two']);
+    expect(several.audiences()).toStrictEqual(['one', 'two']);
+    await expect(several.verify(await issuer.mint({ ...BASE, audience: 'two' }))).resolves.toMatchObject({ name: 'web' });
+  });
+
+  it('accepts no token once the audiences are set to none, and names the issuer', async () => {
+    const verifier = trusting(SA_AUDIENCE);
+    const token = await issuer.mint(BASE);
+    await expect(verifier.verify(token)).resolves.toMatchObject({ name: 'web' });
+    verifier.setAudiences([]);
+    expect(verifier.audiences()).toStrictEqual([]);
+    const error = await rejection(verifier, token);
+    expect(error.message).toBe(message('wrong_audience', 'no audience is accepted by this token service yet'));
+    expect(error.issuer).toBe(issuer.issuer);
+  });
+});
+
+describe('service-account verifier: exp and nbf at the edge of the leeway (clock fixed)', () => {
+  // Date alone is faked, so "now" cannot cross a second between minting and verifying.
+  const T = 1_900_000_000;
+  let issuer: LocalServiceAccountIssuer;
+  beforeAll(async () => {
+    issuer = await LocalServiceAccountIssuer.create({ issuer: 'https://clock.test' });
+  });
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(T * 1000 + 500);
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  const verifierWith = (leewaySeconds?: number): ServiceAccountVerifier =>
+    new ServiceAccountVerifier({ audience: SA_AUDIENCE, issuers: [{ issuer: issuer.issuer, jwks: issuer.jwks() }], ...(leewaySeconds === undefined ? {} : { leewaySeconds }) });
+  const token = (times: { nbf?: number; exp?: number }): Promise<string> => issuer.sign({ ...issuer.claims({ ...BASE, issuedAt: T - 100 }), ...times });
+
+  it.each([
+    [undefined, 30],
+    [0, 0],
+    [120, 120],
+  ])('with leeway %s: nbf up to now + %i s is accepted, one second later is not', async (leeway, seconds) => {
+    const verifier = verifierWith(leeway);
+    expect(verifier.leewaySeconds).toBe(seconds);
+    await expect(verifier.verify(await token({ nbf: T + seconds }))).resolves.toMatchObject({ name: 'web' });
+    const error = await rejection(verifier, await token({ nbf: T + seconds + 1 }));
+    expect(error.message).toBe(message('not_yet_valid', 'nbf is in the future'));
+  });
+
+  it.each([
+    [undefined, 30],
+    [0, 0],
+    [120, 120],
+  ])('with leeway %s: exp must be later than now - %i s', async (leeway, seconds) => {
+    const verifier = verifierWith(leeway);
+    await expect(verifier.verify(await token({ exp: T - seconds + 1 }))).resolves.toMatchObject({ expiresAt: new Date((T - seconds + 1) * 1000) });
+    const error = await rejection(verifier, await token({ exp: T - seconds }));
+    expect(error.message).toBe(message('expired', 'exp is in the past'));
   });
 });
