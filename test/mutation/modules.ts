@@ -23,7 +23,7 @@ export const MODULES: Record<string, MutationModule> = {
   },
   'plugin-modes': {
     files: ['provider/plugin/passthrough.ts', 'provider/plugin/exchange.ts', 'provider/plugin/options.ts', 'provider/plugin/request.ts', 'provider/plugin/token.ts', 'provider/plugin/run.ts'],
-    tests: ['test/unit/provider/plugin-modes.test.ts'],
+    tests: ['test/unit/provider/plugin-modes.test.ts', 'test/unit/provider/plugin-modes-transport.test.ts'],
   },
   'kubelet-exact': {
     files: ['harness/conformance/validate.ts', 'harness/conformance/match-images.ts', 'harness/conformance/protocol.ts', 'harness/conformance/cache-key.ts'],

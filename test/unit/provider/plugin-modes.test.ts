@@ -42,7 +42,7 @@ function refusal(fn: () => unknown): PluginError {
 describe('passthrough mode', () => {
   it('returns the token as the password for the image registry, cached until exp minus the margin', () => {
     const token = tokenExpiringIn(3600);
-    expect(passthrough(request({ serviceAccountToken: token }), options(), NOW)).toEqual({
+    expect(passthrough(request({ serviceAccountToken: token }), options(), NOW)).toStrictEqual({
       apiVersion: 'credentialprovider.kubelet.k8s.io/v1',
       kind: 'CredentialProviderResponse',
       cacheKeyType: 'Registry',
@@ -65,10 +65,14 @@ describe('passthrough mode', () => {
   });
 
   it('uses the configured username, cache key type, margin and auth key', () => {
-    const response = passthrough(request(), options({ username: 'u', cacheKeyType: 'Image', safetyMarginSeconds: 100, authKey: 'registry.test:5000/team-a' }), NOW);
-    expect(response).toMatchObject({ cacheKeyType: 'Image', cacheDuration: '3500s' });
-    expect(Object.keys(response.auth)).toEqual(['registry.test:5000/team-a']);
-    expect(response.auth['registry.test:5000/team-a']?.username).toBe('u');
+    const token = tokenExpiringIn(3600);
+    expect(passthrough(request({ serviceAccountToken: token }), options({ username: 'u', cacheKeyType: 'Image', safetyMarginSeconds: 100, authKey: 'registry.test:5000/team-a' }), NOW)).toStrictEqual({
+      apiVersion: 'credentialprovider.kubelet.k8s.io/v1',
+      kind: 'CredentialProviderResponse',
+      cacheKeyType: 'Image',
+      cacheDuration: '3500s',
+      auth: { 'registry.test:5000/team-a': { username: 'u', password: token } },
+    });
   });
 
   it('refuses cacheType ServiceAccount (kubelet v1.34+ drops a token returned as password), and accepts Token or unset', () => {
@@ -140,6 +144,21 @@ describe('request parsing', () => {
     expect(error.message).toMatch(message);
   });
 
+  it('quotes the JSON parser on one line when stdin is not JSON', () => {
+    const parserMessage = (text: string): string => {
+      try {
+        JSON.parse(text);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      throw new Error(`${text} parsed`);
+    };
+    for (const stdin of ['{', '{"apiVersion":', 'not json']) {
+      expect(parserMessage(stdin)).not.toContain('\n');
+      expect(refusal(() => parseRequest(stdin)).message).toBe(`stdin is not valid JSON (${parserMessage(stdin)}): expected one CredentialProviderRequest object`);
+    }
+  });
+
   it('takes the registry as the text before the first slash, as kubelet parseRegistry does', () => {
     expect(registryOf('r.test:5000/a/b:c')).toBe('r.test:5000');
     expect(registryOf('busybox')).toBe('busybox');
@@ -178,6 +197,38 @@ describe('options', () => {
     });
     expect(parseOptions([], { PULLPROOF_MODE: 'passthrough', PULLPROOF_USERNAME: '' }).username).toBe('pullproof-sa');
     expect(parseOptions(['--mode=passthrough', '--safety-margin=0', '--timeout', '0'], {})).toMatchObject({ safetyMarginSeconds: 0, timeoutMs: 0 });
+  });
+
+  it('reads every setting from its PULLPROOF_* variable alone', () => {
+    const env = {
+      PULLPROOF_MODE: 'exchange',
+      PULLPROOF_EXCHANGE_URL: 'http://172.18.0.1:5001',
+      PULLPROOF_ROLE_ANNOTATION: 'a/b',
+      PULLPROOF_CACHE_TYPE: 'ServiceAccount',
+      PULLPROOF_CACHE_KEY_TYPE: 'Image',
+      PULLPROOF_USERNAME: 'env-user',
+      PULLPROOF_SAFETY_MARGIN: '0.5',
+      PULLPROOF_TIMEOUT_MS: '250',
+      PULLPROOF_CA_FILE: '/etc/pullproof/ca.pem',
+      PULLPROOF_AUTH_KEY: '*.registry.test',
+    };
+    expect(parseOptions([], env)).toStrictEqual({
+      mode: 'exchange',
+      exchangeUrl: 'http://172.18.0.1:5001',
+      roleAnnotation: 'a/b',
+      cacheType: 'ServiceAccount',
+      cacheKeyType: 'Image',
+      username: 'env-user',
+      safetyMarginSeconds: 0.5,
+      timeoutMs: 250,
+      caFile: '/etc/pullproof/ca.pem',
+      authKey: '*.registry.test',
+    });
+  });
+
+  it('takes an empty number (flag or variable) as unset: the default, not 0', () => {
+    expect(parseOptions(['--mode', 'passthrough', '--safety-margin=', '--timeout='], {})).toMatchObject({ safetyMarginSeconds: 30, timeoutMs: 10_000 });
+    expect(parseOptions(['--mode', 'passthrough'], { PULLPROOF_SAFETY_MARGIN: '', PULLPROOF_TIMEOUT_MS: '' })).toMatchObject({ safetyMarginSeconds: 30, timeoutMs: 10_000 });
   });
 
   it.each([
@@ -240,20 +291,39 @@ describe('runPlugin (what kubelet sees)', () => {
     const quoted = await runPlugin({ argv: ['--mode', 'passthrough', '--cache-type', 'ServiceAccount'], env: {}, stdin: stdin('opaque-secret-token') });
     expect(quoted.stderr).not.toContain('opaque-secret-token');
   });
+
+  it('keeps stderr to one line when a quoted value holds line breaks', async () => {
+    const broken = JSON.stringify({ apiVersion: API_VERSION, kind: 'CredentialProviderRequest', image: 'r.test/app\nfake: line\r\nanother' });
+    const run = await runPlugin({ argv: ['--mode', 'passthrough'], env: {}, stdin: broken });
+    expect(run).toStrictEqual({
+      exitCode: 1,
+      stdout: '',
+      stderr:
+        'pullproof-credential-provider: passthrough mode needs a service-account token but the request for image r.test/app fake: line another has none: give the provider tokenAttributes (serviceAccountTokenAudience, requireServiceAccount: true) in the kubelet config\n',
+    });
+  });
+
+  it('reports an unexpected exception as an internal error with exit 1', async () => {
+    const clockFails = (): number => {
+      throw new Error('clock unavailable');
+    };
+    const run = await runPlugin({ argv: ['--mode', 'passthrough'], env: {}, stdin: stdin(tokenExpiringIn(600)), now: clockFails });
+    expect(run).toStrictEqual({ exitCode: 1, stdout: '', stderr: 'pullproof-credential-provider: internal error: clock unavailable\n' });
+  });
 });
 
 describe('exchange mode', () => {
   let server: Server;
   let base: string;
   let reply: (req: IncomingMessage, body: string, res: ServerResponse) => void = (_req, _body, res) => res.end();
-  let received: { url: string; headers: IncomingMessage['headers']; body: string } | undefined;
+  let received: { method: string; url: string; headers: IncomingMessage['headers']; body: string } | undefined;
 
   beforeAll(async () => {
     server = createServer((req, res) => {
       let body = '';
       req.on('data', (c: Buffer) => (body += c.toString()));
       req.on('end', () => {
-        received = { url: req.url ?? '', headers: req.headers, body };
+        received = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body };
         reply(req, body, res);
       });
     });
@@ -283,10 +353,12 @@ describe('exchange mode', () => {
     answer(200, { username: 'ppx-user', password: 'ppx_secret', expiresInSeconds: 900, expiresAt: new Date((NOW + 900) * 1000).toISOString() });
     const req = withRole();
     const response = await exchange(req, exchangeOptions(), () => NOW);
+    expect(received?.method).toBe('POST');
     expect(received?.url).toBe('/exchange');
-    expect(received?.headers['content-type']).toBe('application/json');
+    // One request per process: the plugin asks for JSON and tells the server not to keep the connection.
+    expect(received?.headers).toMatchObject({ 'content-type': 'application/json', accept: 'application/json', connection: 'close', 'content-length': String(Buffer.byteLength(received?.body ?? '')) });
     expect(JSON.parse(received?.body ?? '')).toEqual({ serviceAccountToken: req.serviceAccountToken, role: 'reader', annotations: { 'pullproof.dev/role': 'reader', other: 'x' } });
-    expect(response).toEqual({
+    expect(response).toStrictEqual({
       apiVersion: API_VERSION,
       kind: 'CredentialProviderResponse',
       cacheKeyType: 'Registry',
@@ -308,6 +380,8 @@ describe('exchange mode', () => {
     expect((await exchange(withRole(), exchangeOptions(), () => NOW)).cacheDuration).toBe('70s');
     answer(200, { username: 'u', password: 'p', expiresInSeconds: 100, expiresAt: new Date((NOW + 900) * 1000).toISOString() });
     expect((await exchange(withRole(), exchangeOptions(), () => NOW)).cacheDuration).toBe('70s');
+    answer(200, { username: 'u', password: 'p', expiresInSeconds: 900, expiresAt: new Date((NOW + 100) * 1000).toISOString() });
+    expect((await exchange(withRole(), exchangeOptions(), () => NOW)).cacheDuration).toBe('70s');
     answer(200, { username: 'u', password: 'p', expiresInSeconds: 100, expiresAt: 'not a date' });
     expect((await exchange(withRole(), exchangeOptions({ safetyMarginSeconds: 0, authKey: 'k', cacheKeyType: 'Image' }), () => NOW))).toMatchObject({ cacheDuration: '100s', cacheKeyType: 'Image', auth: { k: { username: 'u' } } });
     answer(200, { username: 'u', password: 'p', expiresInSeconds: 100, expiresAt: true });
@@ -316,7 +390,11 @@ describe('exchange mode', () => {
 
   it('refuses a request without a token or without the role annotation, before calling out', async () => {
     received = undefined;
-    expect(await failure(exchange(withRole({ serviceAccountToken: undefined }), exchangeOptions(), () => NOW))).toMatchObject({ kind: 'token' });
+    expect(await failure(exchange(withRole({ serviceAccountToken: undefined }), exchangeOptions(), () => NOW))).toMatchObject({
+      kind: 'token',
+      message:
+        'exchange mode needs a service-account token but the request for image registry.test:5000/team-a/app:v1 has none: give the provider tokenAttributes (serviceAccountTokenAudience, requireServiceAccount: true) in the kubelet config',
+    });
     const noRole = await failure(exchange(request(), exchangeOptions(), () => NOW));
     expect(noRole.kind).toBe('request');
     expect(noRole.message).toMatch(/^the service account has no pullproof.dev\/role annotation/);
@@ -324,26 +402,29 @@ describe('exchange mode', () => {
   });
 
   it.each([
-    [401, { error: 'invalid_token', detail: 'expired' }, /rejected the service-account token \(401 invalid_token: expired\); check the token audience/],
-    [403, { error: 'access_denied', detail: 'no trust' }, /denied the role \(403 access_denied: no trust\); the trust policy/],
-    [403, { error: 'access_denied' }, /denied the role \(403 access_denied: access_denied\)/],
-    [500, { error: 'server_error', detail: 'boom' }, /answered 500 \(boom\): the token service failed; retry/],
-    [502, '', /answered 502 \(no detail\): the token service failed/],
-    [503, '<html>  down </html>', /answered 503 \(<html> down <\/html>\)/],
-    [404, { error: 'not_found' }, /answered 404 \(not_found\)$/],
-    [400, '[1]', /answered 400 \(\[1\]\)$/],
-    [418, '', /answered 418 \(no detail\)$/],
-    [200, { username: 'u', password: 'p' }, /answered 200 without \{username, password, expiresInSeconds\}/],
-    [200, { username: 'u', password: 5, expiresInSeconds: 1 }, /answered 200 without/],
-    [200, { username: 5, password: 'p', expiresInSeconds: 1 }, /answered 200 without/],
-    [200, '{"username":"u","password":"p","expiresInSeconds":"60"}', /answered 200 without/],
-    [200, 'not json', /answered 200 without/],
+    [401, { error: 'invalid_token', detail: 'expired' }, 'rejected the service-account token (401 invalid_token: expired); check the token audience and the issuer the token service trusts'],
+    [401, { detail: 'expired' }, 'rejected the service-account token (401 : expired); check the token audience and the issuer the token service trusts'],
+    [403, { error: 'access_denied', detail: 'no trust' }, 'denied the role (403 access_denied: no trust); the trust policy does not let this service account assume it'],
+    [403, { error: 'access_denied' }, 'denied the role (403 access_denied: access_denied); the trust policy does not let this service account assume it'],
+    [500, { error: 'server_error', detail: 'boom' }, 'answered 500 (boom): the token service failed; retry, and check its logs'],
+    [500, 'null', 'answered 500 (null): the token service failed; retry, and check its logs'],
+    [502, '', 'answered 502 (no detail): the token service failed; retry, and check its logs'],
+    [503, '<html>  down </html>', 'answered 503 (<html> down </html>): the token service failed; retry, and check its logs'],
+    [504, `${'x'.repeat(200)}TAIL`, `answered 504 (${'x'.repeat(200)}): the token service failed; retry, and check its logs`],
+    [404, { error: 'not_found' }, 'answered 404 (not_found)'],
+    [400, '[1]', 'answered 400 ([1])'],
+    [400, '7', 'answered 400 (7)'],
+    [418, '', 'answered 418 (no detail)'],
+    [200, { username: 'u', password: 'p' }, "answered 200 without {username, password, expiresInSeconds}: is the URL the token service's base URL?"],
+    [200, { username: 'u', password: 5, expiresInSeconds: 1 }, "answered 200 without {username, password, expiresInSeconds}: is the URL the token service's base URL?"],
+    [200, { username: 5, password: 'p', expiresInSeconds: 1 }, "answered 200 without {username, password, expiresInSeconds}: is the URL the token service's base URL?"],
+    [200, '{"username":"u","password":"p","expiresInSeconds":"60"}', "answered 200 without {username, password, expiresInSeconds}: is the URL the token service's base URL?"],
+    [200, 'not json', "answered 200 without {username, password, expiresInSeconds}: is the URL the token service's base URL?"],
+    [200, 'null', "answered 200 without {username, password, expiresInSeconds}: is the URL the token service's base URL?"],
   ])('turns HTTP %i %j into one clear exchange error', async (status, body, message) => {
     answer(status, body);
     const error = await failure(exchange(withRole(), exchangeOptions(), () => NOW));
-    expect(error.kind).toBe('exchange');
-    expect(error.message).toContain(`exchange endpoint ${base}/exchange`);
-    expect(error.message).toMatch(message);
+    expect(error).toMatchObject({ kind: 'exchange', exitCode: 1, message: `exchange endpoint ${base}/exchange ${message}` });
   });
 
   it('names a refused connection, an unresolvable host and a timeout', async () => {
@@ -354,6 +435,38 @@ describe('exchange mode', () => {
     reply = () => undefined; // never answers
     const slow = await failure(exchange(withRole(), exchangeOptions({ timeoutMs: 50 }), () => NOW));
     expect(slow).toMatchObject({ kind: 'timeout', message: `exchange endpoint ${base}/exchange did not answer within 50 ms; check the token service, or raise --timeout (kubelet kills the plugin at 60 s)` });
+  });
+
+  describe('through runPlugin (what kubelet sees)', () => {
+    const opaque = 'opaque-sa-token-0123456789';
+    const compact = JSON.stringify({ apiVersion: API_VERSION, kind: 'CredentialProviderRequest', image: 'r.test/team-a/app', serviceAccountToken: opaque, serviceAccountAnnotations: { 'pullproof.dev/role': 'reader' } });
+    // Hand-written stdin (kubelet sends compact JSON, a person testing the plugin may not).
+    const spaced = `{ "apiVersion" : "${API_VERSION}", "kind" : "CredentialProviderRequest", "image" : "r.test/team-a/app", "serviceAccountToken" : "${opaque}", "serviceAccountAnnotations" : { "pullproof.dev/role" : "reader" } }`;
+    const run = (stdin: string) => runPlugin({ argv: ['--mode', 'exchange', '--exchange-url', base], env: {}, stdin, now: () => NOW * 1000 });
+
+    it('answers with the exchanged credential, whatever the token looks like', async () => {
+      answer(200, { username: 'ppx-user', password: 'ppx_secret', expiresInSeconds: 600 });
+      const response = { apiVersion: API_VERSION, kind: 'CredentialProviderResponse', cacheKeyType: 'Registry', cacheDuration: '570s', auth: { 'r.test': { username: 'ppx-user', password: 'ppx_secret' } } };
+      expect(await run(compact)).toStrictEqual({ exitCode: 0, stdout: `${JSON.stringify(response)}\n`, stderr: '' });
+      expect(JSON.parse(received?.body ?? '')).toMatchObject({ serviceAccountToken: opaque, role: 'reader' });
+    });
+
+    it('redacts the request token where the token service echoes it, in compact or spaced JSON', async () => {
+      answer(401, { error: 'invalid_token', detail: `token ${opaque} is not a JWT` });
+      const stderr = `pullproof-credential-provider: exchange endpoint ${base}/exchange rejected the service-account token (401 invalid_token: token <redacted> is not a JWT); check the token audience and the issuer the token service trusts\n`;
+      expect(await run(compact)).toStrictEqual({ exitCode: 1, stdout: '', stderr });
+      expect(await run(spaced)).toStrictEqual({ exitCode: 1, stdout: '', stderr });
+    });
+
+    it('redacts any JWT the token service quotes, and flattens its line breaks', async () => {
+      const other = jwt({ sub: 'system:serviceaccount:team-b:api', exp: NOW + 60 });
+      answer(403, { error: 'access_denied', detail: `role reader\nis not for ${other}.` });
+      expect(await run(compact)).toStrictEqual({
+        exitCode: 1,
+        stdout: '',
+        stderr: `pullproof-credential-provider: exchange endpoint ${base}/exchange denied the role (403 access_denied: role reader is not for <redacted-jwt>.); the trust policy does not let this service account assume it\n`,
+      });
+    });
   });
 
   it('names a TLS failure and an unreadable CA file', async () => {
