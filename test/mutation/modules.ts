@@ -34,6 +34,7 @@ export const MODULES: Record<string, MutationModule> = {
       'test/unit/conformance/protocol.test.ts',
       'test/unit/conformance/kubelet-exact.test.ts',
       'test/unit/conformance/docker-keyring.test.ts',
+      'test/unit/conformance/cache-key.test.ts',
     ],
   },
   verdicts: {
