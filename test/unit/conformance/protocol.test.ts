@@ -4,7 +4,7 @@ import type { CredentialProvider } from '../../../harness/conformance/config.ts'
 import { cacheKey, serviceAccountCacheKey } from '../../../harness/conformance/cache-key.ts';
 import { kubeletRules } from '../../../harness/conformance/kubelet-rules.ts';
 import { evaluateResponse, planInvocation, type PodIdentity } from '../../../harness/conformance/provide.ts';
-import { decodeResponse, encodeRequest, ResponseRejectedError } from '../../../harness/conformance/protocol.ts';
+import { CACHE_KEY_TYPES, decodeResponse, duplicateJsonKeys, encodeRequest, ResponseRejectedError } from '../../../harness/conformance/protocol.ts';
 
 const V1 = 'credentialprovider.kubelet.k8s.io/v1';
 const TOKEN = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl';
@@ -166,5 +166,124 @@ describe('response checks after exec, and cache keys', () => {
     const g133 = evaluateResponse(decodeResponse(response({ cacheKeyType: 'Global' }), V1), ctx('1.33', ''));
     expect(g134.accepted && g134.cache.baseKey).toBe('<global>');
     expect(g133.accepted && g133.cache.baseKey).toBe('global');
+  });
+});
+
+describe('response decoding: every rejection in kubelet\'s words (plugin.go ExecPlugin/decodeResponse)', () => {
+  const rejectedBy = (stdout: string): { kubeletMessage: string; detail: string } => {
+    try {
+      decodeResponse(stdout, V1);
+    } catch (error) {
+      if (error instanceof ResponseRejectedError) return { kubeletMessage: error.kubeletMessage, detail: error.detail };
+      throw error;
+    }
+    throw new Error('expected a rejection');
+  };
+  const decodeFailed = (detail: string) => ({ kubeletMessage: 'error decoding credential provider plugin response from stdout', detail });
+  const body = (over: Record<string, unknown>): string => JSON.stringify({ apiVersion: V1, kind: 'CredentialProviderResponse', ...over });
+  const GVK_STRUCT = 'struct { APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }';
+
+  it('knows the three cacheKeyTypes of the v1 API', () => {
+    expect(CACHE_KEY_TYPES).toStrictEqual(['Image', 'Registry', 'Global']);
+  });
+  it('names the error and puts the detail after kubelet\'s message, or kubelet\'s message alone', () => {
+    const withDetail = new ResponseRejectedError('kubelet said', 'because');
+    expect([withDetail.name, withDetail.message, withDetail.kubeletMessage, withDetail.detail]).toStrictEqual(['ResponseRejectedError', 'kubelet said (because)', 'kubelet said', 'because']);
+    expect(new ResponseRejectedError('kubelet said', '').message).toBe('kubelet said');
+  });
+  it('words JSON syntax errors as encoding/json does', () => {
+    const notJson = (message: string) => ({ kubeletMessage: `error reading GVK from response: ${message}`, detail: 'stdout is not a JSON object' });
+    expect(rejectedBy(' \n\t')).toStrictEqual(notJson('unexpected end of JSON input'));
+    expect(rejectedBy("'x'")).toStrictEqual(notJson("invalid character '\\'' looking for beginning of value"));
+    expect(rejectedBy('  hello')).toStrictEqual(notJson("invalid character 'h' looking for beginning of value"));
+    expect(rejectedBy('{bad')).toStrictEqual(notJson('invalid JSON'));
+  });
+  it('rejects JSON that is not an object while reading the GVK', () => {
+    const notObject = (type: string) => ({ kubeletMessage: `error reading GVK from response: json: cannot unmarshal ${type} into Go value of type ${GVK_STRUCT}`, detail: 'stdout is not a JSON object' });
+    expect(rejectedBy('[1]')).toStrictEqual(notObject('array'));
+    expect(rejectedBy('"s"')).toStrictEqual(notObject('string'));
+    expect(rejectedBy('42')).toStrictEqual(notObject('number'));
+    expect(rejectedBy('true')).toStrictEqual(notObject('boolean'));
+  });
+  it('rejects a non-string apiVersion or kind while reading the GVK', () => {
+    expect(rejectedBy(body({ apiVersion: 5 }))).toStrictEqual({ kubeletMessage: 'error reading GVK from response: json: cannot unmarshal number into Go struct field .apiVersion of type string', detail: 'apiVersion must be a string' });
+    expect(rejectedBy(body({ kind: ['x'] }))).toStrictEqual({ kubeletMessage: 'error reading GVK from response: json: cannot unmarshal array into Go struct field .kind of type string', detail: 'kind must be a string' });
+    expect(rejectedBy(body({ kind: true }))).toStrictEqual({ kubeletMessage: 'error reading GVK from response: json: cannot unmarshal boolean into Go struct field .kind of type string', detail: 'kind must be a string' });
+  });
+  it('reads a null or missing apiVersion as "" and reports the mismatch', () => {
+    const mismatch = { kubeletMessage: `apiVersion from credential plugin response did not match expected apiVersion:${V1}, actual apiVersion:`, detail: 'the plugin must answer in the apiVersion the config names' };
+    expect(rejectedBy(body({ apiVersion: null }))).toStrictEqual(mismatch);
+    expect(rejectedBy(JSON.stringify({ kind: 'CredentialProviderResponse' }))).toStrictEqual(mismatch);
+  });
+  it('fails the decode when kind is null, missing or not a registered kind', () => {
+    expect(rejectedBy(body({ kind: null }))).toStrictEqual(decodeFailed("Object 'Kind' is missing"));
+    expect(rejectedBy(JSON.stringify({ apiVersion: V1 }))).toStrictEqual(decodeFailed("Object 'Kind' is missing"));
+    expect(rejectedBy(body({ kind: 'Foo' }))).toStrictEqual(decodeFailed(`no kind "Foo" is registered for version "${V1}"`));
+  });
+  it('fails the strict decode on duplicate fields and unknown fields, listing each', () => {
+    const dup = `{"apiVersion":"${V1}","kind":"CredentialProviderResponse","cacheKeyType":"Image","cacheKeyType":"Image","auth":{"r.io":null,"r.io":null}}`;
+    expect(rejectedBy(dup)).toStrictEqual(decodeFailed('strict decoding error: duplicate field "cacheKeyType", duplicate field "auth[r.io]"'));
+    expect(rejectedBy(body({ extra: 1, other: 2 }))).toStrictEqual(decodeFailed('strict decoding error: unknown field "extra", unknown field "other"'));
+  });
+  it('rejects a cacheKeyType or cacheDuration of the wrong type or an unparsable duration', () => {
+    expect(rejectedBy(body({ cacheKeyType: 5 }))).toStrictEqual(decodeFailed('cacheKeyType must be a string'));
+    expect(rejectedBy(body({ cacheDuration: 300 }))).toStrictEqual(decodeFailed('cacheDuration must be a Go duration string such as "5m0s"'));
+    expect(rejectedBy(body({ cacheDuration: 'abc' }))).toStrictEqual(decodeFailed('cacheDuration: time: invalid duration "abc"'));
+  });
+  it('rejects an auth that is not an object, and entries that are not objects', () => {
+    expect(rejectedBy(body({ auth: [] }))).toStrictEqual(decodeFailed('auth must be an object keyed by match-image pattern'));
+    expect(rejectedBy(body({ auth: 'x' }))).toStrictEqual(decodeFailed('auth must be an object keyed by match-image pattern'));
+    expect(rejectedBy(body({ auth: { 'r.io': 'x' } }))).toStrictEqual(decodeFailed('auth["r.io"] must be an object with username and password'));
+    expect(rejectedBy(body({ auth: { 'r.io': [] } }))).toStrictEqual(decodeFailed('auth["r.io"] must be an object with username and password'));
+  });
+  it('rejects unknown fields and non-string credentials in an auth entry', () => {
+    expect(rejectedBy(body({ auth: { 'r.io': { username: 'u', token: 't', password: 'p', x: 1 } } }))).toStrictEqual(decodeFailed('strict decoding error: unknown field "auth[r.io].token", unknown field "auth[r.io].x"'));
+    expect(rejectedBy(body({ auth: { 'r.io': { username: 5 } } }))).toStrictEqual(decodeFailed('auth["r.io"].username must be a string'));
+    expect(rejectedBy(body({ auth: { 'r.io': { username: 'u', password: {} } } }))).toStrictEqual(decodeFailed('auth["r.io"].password must be a string'));
+  });
+  it('decodes a minimal response: no cacheKeyType, cacheDuration or auth', () => {
+    expect(decodeResponse(body({}), V1)).toStrictEqual({ apiVersion: V1, kind: 'CredentialProviderResponse', cacheKeyType: '', cacheDuration: undefined, auth: [] });
+    expect(decodeResponse(body({ cacheKeyType: null, cacheDuration: null, auth: null }), V1)).toStrictEqual({ apiVersion: V1, kind: 'CredentialProviderResponse', cacheKeyType: '', cacheDuration: undefined, auth: [] });
+  });
+  it('decodes null, empty and partial auth entries as empty strings, in the plugin\'s order', () => {
+    const stdout = body({ cacheKeyType: 'Image', cacheDuration: '1h1s', auth: { 'b.io': null, 'a.io': {}, 'c.io': { username: 'u', password: null }, 'd.io': { password: 'p' } } });
+    expect(decodeResponse(stdout, V1)).toStrictEqual({
+      apiVersion: V1,
+      kind: 'CredentialProviderResponse',
+      cacheKeyType: 'Image',
+      cacheDuration: 3601e9,
+      auth: [
+        ['b.io', { username: '', password: '' }],
+        ['a.io', { username: '', password: '' }],
+        ['c.io', { username: 'u', password: '' }],
+        ['d.io', { username: '', password: 'p' }],
+      ],
+    });
+  });
+});
+
+describe('duplicate keys as the strict decoder sees them', () => {
+  it('finds nothing in empty or whitespace-only text', () => {
+    expect(duplicateJsonKeys('')).toStrictEqual([]);
+    expect(duplicateJsonKeys(' \t\n\r')).toStrictEqual([]);
+  });
+  it('skips whitespace anywhere between tokens', () => {
+    expect(duplicateJsonKeys(' {\n\t"a" :\r1 ,  "a"\t:\n{ "b" : 1 , "b":2 } , "e": { } ,"e":[ ] }')).toStrictEqual(['a', 'a.b', 'e']);
+  });
+  it('reads keys with escaped quotes and string values holding delimiters', () => {
+    expect(duplicateJsonKeys('{"a\\"b":"x,}]\\" y","a\\"b":1}')).toStrictEqual(['a"b']);
+  });
+  it('skips numbers and literals to the next delimiter', () => {
+    expect(duplicateJsonKeys('{"n":-1.5e3,"t":true,"f":false,"z":null,"n":12}')).toStrictEqual(['n']);
+  });
+  it('names auth entries by pattern and nested fields by path', () => {
+    expect(duplicateJsonKeys('{"auth":{"r.io":{"username":"u","username":"v"},"r.io":null},"Stryker was here!":{"k":{"z":1,"z":2}}}')).toStrictEqual(['auth[r.io].username', 'auth[r.io]', 'Stryker was here!.k.z']);
+  });
+  it('walks arrays, numbering their elements', () => {
+    expect(duplicateJsonKeys('{"a":[ {"k":1,"k":2} , 7, [], {"k":1,"k":2}],"a":[]}')).toStrictEqual(['a[0].k', 'a[3].k', 'a']);
+    expect(duplicateJsonKeys('[[],[{"k":1,"k":2}]]')).toStrictEqual(['[1][0].k']);
+  });
+  it('throws on an unterminated string rather than running past the end', () => {
+    expect(() => duplicateJsonKeys('{"a')).toThrow(SyntaxError);
   });
 });
