@@ -117,3 +117,62 @@ describe('isDefaultRegistryMatch (TestIsDefaultRegistryMatch)', () => {
     expect(isDefaultRegistryMatch(image)).toBe(expected);
   });
 });
+
+describe('URLsMatch host:port splitting (net.SplitHostPort in keyring.go SplitURL)', () => {
+  it('requires equal ports: a glob that matches every label still misses an image with a port', () => {
+    expect(urlsMatchStr('*.*', 'gcr.io:5000/app')).toBe(false);
+    expect(urlsMatchStr('*', ':5000/app')).toBe(false);
+  });
+
+  it('treats an empty port after ":" as no port', () => {
+    expect(urlsMatchStr('gcr.io', 'gcr.io:/app')).toBe(true);
+  });
+
+  it('splits a bracketed IPv6 host from its port and matches the address inside the brackets', () => {
+    expect(urlsMatchStr('[::1]:5000', '[::1]:5000/app')).toBe(true);
+    expect(urlsMatchStr('[::1]:5000', '[::1]:5001/app')).toBe(false);
+    expect(urlsMatchStr('*:5000', '[::1]:5000/app')).toBe(true);
+    expect(urlsMatchStr('[::*]:5000', '[::1]:5000/app', { strictIPLiteral: false })).toBe(true);
+  });
+
+  it('keeps a bracketed host without a port whole, so its brackets are read as a filepath.Match class', () => {
+    expect(urlsMatchStr('[::1]', '[::1]/app')).toBe(false);
+    expect(urlsMatchStr('*', '[::1]:/app')).toBe(true);
+  });
+
+  it('keeps a host with too many colons whole, with no port', () => {
+    expect(urlsMatchStr('*', 'a:b:5000/app')).toBe(true);
+    expect(urlsMatchStr('a:b:5000', 'a:b:5000/app')).toBe(true);
+  });
+
+  it("requires the glob's path to be a string prefix of the image's path", () => {
+    expect(urlsMatchStr('gcr.io/foo', 'gcr.io/bar')).toBe(false);
+    expect(urlsMatchStr('gcr.io/foo', 'gcr.io/foobar')).toBe(true);
+  });
+});
+
+describe('isDefaultRegistryMatch edge cases', () => {
+  it('takes any image without a slash as Docker Hub, even a one-letter or tagged one', () => {
+    expect(isDefaultRegistryMatch('a')).toBe(true);
+    expect(isDefaultRegistryMatch('ubuntu:latest')).toBe(true);
+  });
+
+  it('refuses an image whose first component is empty', () => {
+    expect(isDefaultRegistryMatch('/foo')).toBe(false);
+  });
+});
+
+describe('BasicDockerKeyring index keys', () => {
+  it('adds https:// only to schemeless locations, folds /v1/ and /v2/ to the host and reverse-sorts', () => {
+    const keyring = new BasicDockerKeyring<string>();
+    keyring.add([
+      ['gcr.io/foo', 'a'],
+      ['http://quay.io/x', 'b'],
+      ['https://a.io', 'c'],
+      ['https://reg.io/v2/foo', 'd'],
+      ['reg2.io/v1/bar', 'e'],
+      ['https://reg3.io/v2/', 'f'],
+    ]);
+    expect(keyring.index).toEqual(['reg3.io', 'reg2.io/bar', 'reg.io/foo', 'quay.io/x', 'gcr.io/foo', 'a.io']);
+  });
+});
