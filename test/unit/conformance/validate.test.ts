@@ -6,7 +6,7 @@ import type { CredentialProvider, ServiceAccountTokenAttributes } from '../../..
 import { readCredentialProviderConfig, CredentialProviderConfigError } from '../../../harness/conformance/config.ts';
 import { kubeletRules } from '../../../harness/conformance/kubelet-rules.ts';
 import { KubeletConfigRejectedError, loadKubeletCredentialProviderConfig } from '../../../harness/conformance/runner.ts';
-import { aggregateMessage, validateCredentialProviderConfig, validationFailureMessage, type ValidationRules } from '../../../harness/conformance/validate.ts';
+import { aggregateMessage, isQualifiedName, validateCredentialProviderConfig, validationFailureMessage, type ValidationRules } from '../../../harness/conformance/validate.ts';
 
 const MINUTE = 60e9;
 const v134: ValidationRules = { saTokenForCredentialProviders: true, cacheTypeField: true };
@@ -201,5 +201,67 @@ ${tokenAttrs}`;
   it('rejects an unparsable defaultCacheDuration with Go\'s time.ParseDuration text', async () => {
     const path = await write('duration.yaml', config('v1', '- name: p\n  matchImages: ["x.io"]\n  defaultCacheDuration: ten\n  apiVersion: credentialprovider.kubelet.k8s.io/v1\n'));
     await expect(readCredentialProviderConfig(path, { cacheTypeField: true })).rejects.toThrow('time: invalid duration "ten"');
+  });
+});
+
+describe('isQualifiedName (apimachinery validation.go, messages verbatim)', () => {
+  const QUALIFIED_MSG = "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
+  const DNS_SUBDOMAIN = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+
+  it('accepts a name of 63 characters and a prefix of 253', () => {
+    expect(isQualifiedName('a'.repeat(63))).toEqual([]);
+    expect(isQualifiedName(`${'a'.repeat(253)}/name`)).toEqual([]);
+  });
+
+  it('refuses a name over 63 characters, in bytes for the v0.35 label-key wording', () => {
+    expect(isQualifiedName('a'.repeat(64))).toEqual(['name part must be no more than 63 characters']);
+    expect(isQualifiedName('a'.repeat(64), 'label-key')).toEqual(['name part must be no more than 63 bytes']);
+  });
+
+  it('refuses an empty name part', () => {
+    expect(isQualifiedName('example.com/')).toEqual(['name part must be non-empty', `name part ${QUALIFIED_MSG} ${QUALIFIED}`]);
+  });
+
+  it('refuses an empty prefix, a prefix over 253 characters and a prefix that is no DNS subdomain', () => {
+    expect(isQualifiedName('/name')).toEqual(['prefix part must be non-empty']);
+    expect(isQualifiedName(`${'a'.repeat(254)}/name`)).toEqual(['prefix part must be no more than 253 characters']);
+    expect(isQualifiedName(`${'a'.repeat(254)}/name`, 'label-key')).toEqual(['prefix part must be no more than 253 bytes']);
+    expect(isQualifiedName('Example.com/name')).toEqual([`prefix part ${DNS_SUBDOMAIN}`]);
+  });
+
+  it('refuses more than one slash, as "a qualified name" or (v0.35) "a valid label key"', () => {
+    const tail = `${QUALIFIED_MSG} ${QUALIFIED} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`;
+    expect(isQualifiedName('a/b/c')).toEqual([`a qualified name ${tail}`]);
+    expect(isQualifiedName('a/b/c', 'label-key')).toEqual([`a valid label key ${tail}`]);
+  });
+});
+
+describe('validateCredentialProviderConfig edge values', () => {
+  const goSyntax: ValidationRules = { ...v133, messages: { configGo: 'v1.33', valueRendering: 'go-syntax', annotationKeys: 'qualified-name' } };
+  const both = tokenAttributes({ cacheType: '', requiredServiceAccountAnnotationKeys: ['b.io/k', 'a.io/k'], optionalServiceAccountAnnotationKeys: ['a.io/k', 'b.io/k'] });
+
+  it('renders the keys that are both required and optional sorted, as JSON (v0.34+) or %#v (≤ v0.33)', () => {
+    expect(messageOf([provider({ tokenAttributes: { ...both, cacheType: 'Token' } })])).toBe(
+      'providers.tokenAttributes: Invalid value: ["a.io/k","b.io/k"]: annotation keys cannot be both required and optional',
+    );
+    expect(messageOf([provider({ tokenAttributes: both })], goSyntax)).toBe(
+      'providers.tokenAttributes: Invalid value: []string{"a.io/k", "b.io/k"}: annotation keys cannot be both required and optional',
+    );
+  });
+
+  it('accepts a defaultCacheDuration of 0', () => {
+    expect(validateCredentialProviderConfig({ providers: [provider({ defaultCacheDuration: 0 })] }, v134)).toEqual([]);
+  });
+
+  it('accepts requireServiceAccount false when no annotation key is required', () => {
+    expect(validateCredentialProviderConfig({ providers: [provider({ tokenAttributes: tokenAttributes({ requireServiceAccount: false }) })] }, v134)).toEqual([]);
+  });
+
+  it('parses matchImages with the strict IP-literal rule unless the release says otherwise', () => {
+    const bracketed = [provider({ matchImages: ['x[::1]'] })];
+    expect(messageOf(bracketed)).toBe('providers.matchImages: Invalid value: "x[::1]": match image is invalid: parse "https://x[::1]": invalid IP-literal');
+    expect(messageOf(bracketed, { ...v134, strictIPLiteral: false })).toBe(
+      'providers.matchImages: Invalid value: "x[::1]": match image is invalid: parse "https://x[::1]": invalid port ":1]" after host',
+    );
   });
 });
