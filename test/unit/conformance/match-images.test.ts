@@ -138,6 +138,7 @@ describe('URLsMatch host:port splitting (net.SplitHostPort in keyring.go SplitUR
   it('keeps a bracketed host without a port whole, so its brackets are read as a filepath.Match class', () => {
     expect(urlsMatchStr('[::1]', '[::1]/app')).toBe(false);
     expect(urlsMatchStr('*', '[::1]:/app')).toBe(true);
+    expect(urlsMatchStr('*', '[::1]/app')).toBe(true);
   });
 
   it('keeps a host with too many colons whole, with no port', () => {
