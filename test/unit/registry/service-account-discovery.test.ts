@@ -3,8 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { base64url, errors, type JWTPayload } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalServiceAccountIssuer, type MintOptions } from '../../../harness/identity/local-issuer.ts';
-import { IssuerDiscoveryError, ServiceAccountTokenError, ServiceAccountVerifier, type RejectionReason } from '../../../registry/token-service/service-account.ts';
+import type { ServiceAccountTokenError} from '../../../registry/token-service/service-account.ts';
+import { IssuerDiscoveryError, ServiceAccountVerifier, type RejectionReason } from '../../../registry/token-service/service-account.ts';
 import { SA_AUDIENCE, badToken } from '../../support/registry-fixtures.ts';
+import { rejection } from './service-account-rejection.ts';
 
 /**
  * The discovery path of the service-account verifier against an OIDC issuer served here on
@@ -63,14 +65,6 @@ const issuerAnswers =
     return { status: 404, body: { error: 'not found' } };
   };
 
-async function rejection(verifier: ServiceAccountVerifier, token: string): Promise<ServiceAccountTokenError> {
-  const error = await verifier.verify(token).then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error, 'the token was accepted').toBeInstanceOf(ServiceAccountTokenError);
-  return error as ServiceAccountTokenError;
-}
 
 /** Reason and detail (the advice after them is pinned for every reason in service-account.test.ts). */
 function expectRefusal(error: ServiceAccountTokenError, reason: RejectionReason, detail: string): void {

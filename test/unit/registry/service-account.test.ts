@@ -2,15 +2,17 @@ import { generateKeyPairSync, sign as cryptoSign } from 'node:crypto';
 import { SignJWT, base64url, decodeJwt, exportJWK, generateKeyPair, type JWK, type JWTPayload } from 'jose';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { LocalServiceAccountIssuer, type MintOptions } from '../../../harness/identity/local-issuer.ts';
+import type {
+  ServiceAccountTokenError} from '../../../registry/token-service/service-account.ts';
 import {
   ALLOWED_ALGORITHMS,
-  ServiceAccountTokenError,
   ServiceAccountVerifier,
   claimedServiceAccount,
   looksLikeJwt,
   type RejectionReason,
 } from '../../../registry/token-service/service-account.ts';
 import { BAD_TOKEN_KINDS, BAD_TOKEN_REASON, SA_AUDIENCE, badToken } from '../../support/registry-fixtures.ts';
+import { rejection } from './service-account-rejection.ts';
 
 /**
  * The service-account token verifier on its own: every refusal is checked for its *reason*, not only
@@ -21,14 +23,6 @@ import { BAD_TOKEN_KINDS, BAD_TOKEN_REASON, SA_AUDIENCE, badToken } from '../../
 
 const BASE: MintOptions = { namespace: 'team-a', serviceAccountName: 'web', audience: SA_AUDIENCE };
 
-async function rejection(verifier: ServiceAccountVerifier, token: string): Promise<ServiceAccountTokenError> {
-  const error = await verifier.verify(token).then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error, 'the token was accepted').toBeInstanceOf(ServiceAccountTokenError);
-  return error as ServiceAccountTokenError;
-}
 
 async function expectReason(verifier: ServiceAccountVerifier, token: string, reason: RejectionReason, detail?: RegExp): Promise<ServiceAccountTokenError> {
   const error = await rejection(verifier, token);
