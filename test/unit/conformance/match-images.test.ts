@@ -39,6 +39,11 @@ describe('matchImages (keyring.go URLsMatch)', () => {
     expect(urlsMatchStr('app*.k8s.io', 'app1.k8s.io')).toBe(true);
   });
 
+  it('needs as many labels in the host as the glob has, even where every glob label matches (gcr.io is not gcr.io.evil.example)', () => {
+    expect(urlsMatchStr('gcr.io', 'gcr.io.evil.example/app')).toBe(false);
+    expect(urlsMatchStr('gcr.io.*', 'gcr.io/app')).toBe(false);
+  });
+
   it('a `[` inside a host: Go >= 1.24.8 url.Parse rejects it ("invalid IP-literal"); older Go reached filepath.Match (ErrBadPattern); either way no match', () => {
     expect(() => urlsMatchStr('a[.io', 'ab.io')).toThrow('parse "https://a[.io": invalid IP-literal');
     expect(() => parseGoURL('https://a[.io', { strictIPLiteral: false })).not.toThrow();
