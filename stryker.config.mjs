@@ -4,7 +4,7 @@
 // test/mutation/equivalent-mutants.md lists every survivor that no test can kill, with the reason.
 //   make mutate MUTATE_MODULES='verdicts manifests'   runs only those modules (each run is incremental).
 
-import { selectedModules } from './test/mutation/modules.ts';
+import { incrementalFile, selectedModules } from './test/mutation/modules.ts';
 
 // One module per run (MUTATE_MODULE=<name>), each with its own incremental file and report, so a
 // run of one module never discards another's incremental results; no MUTATE_MODULE: all in one run.
@@ -25,7 +25,7 @@ export default {
   coverageAnalysis: 'perTest',
   // Only mutants whose code or covering tests changed since the last run are run again.
   incremental: true,
-  incrementalFile: `.cache/stryker/incremental-${name}.json`,
+  incrementalFile: incrementalFile(name),
   // 2 cores, shared with engineers running Docker tests.
   concurrency: 2,
   timeoutMS: 20_000,

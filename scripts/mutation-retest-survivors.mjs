@@ -8,10 +8,11 @@
 //   node scripts/mutation-retest-survivors.mjs <module>
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { incrementalFile } from '../test/mutation/modules.ts';
 
 const module = process.argv[2];
 if (!module) throw new Error('usage: node scripts/mutation-retest-survivors.mjs <module>');
-const file = join(import.meta.dirname, '..', '.cache', 'stryker', `incremental-${module}.json`);
+const file = join(import.meta.dirname, '..', incrementalFile(module));
 if (existsSync(file)) {
   const report = JSON.parse(readFileSync(file, 'utf8'));
   let dropped = 0;

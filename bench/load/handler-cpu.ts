@@ -27,15 +27,11 @@ syncBuiltinESMExports();
 const { setup } = await import('../token-service.ts');
 const { startTokenService } = await import('../../registry/index.ts');
 const { startFloor } = await import('./floor.ts');
+const { benchTokenServiceOptions } = await import('./token-service-options.ts');
 
 const dir = mkdtempSync(join(tmpdir(), 'pullproof-handler-cpu-'));
 const s = await setup(join(dir, 'audit.jsonl'));
-const service = await startTokenService({
-  service: s.config.service,
-  policy: { subjects: [{ match: { namespace: 'bench', serviceAccount: '*' }, grants: [{ repositories: ['bench/*'], actions: ['pull'] }] }], roles: [] },
-  serviceAccountIssuers: [{ issuer: s.config.issuer, jwks: s.config.jwks }],
-  auditFile: s.config.auditFile,
-});
+const service = await startTokenService(benchTokenServiceOptions(s.config));
 const floor = await startFloor(s.config);
 const [ours, bare] = listeners;
 if (!ours || !bare) throw new Error('handler-cpu: could not capture both request listeners');

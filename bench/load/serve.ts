@@ -3,6 +3,7 @@ import { getHeapSpaceStatistics } from 'node:v8';
 import type { JWK } from 'jose';
 import { startTokenService } from '../../registry/index.ts';
 import { startFloor } from './floor.ts';
+import { benchTokenServiceOptions } from './token-service-options.ts';
 
 /**
  * One server under test, in its own process: `node bench/load/serve.ts token-service|floor`, config
@@ -28,12 +29,7 @@ const config = JSON.parse(Buffer.concat(chunks).toString('utf8')) as ServeConfig
 let port: number;
 let close: () => Promise<void>;
 if (kind === 'token-service') {
-  const service = await startTokenService({
-    service: config.service,
-    policy: { subjects: [{ match: { namespace: 'bench', serviceAccount: '*' }, grants: [{ repositories: ['bench/*'], actions: ['pull'] }] }], roles: [] },
-    serviceAccountIssuers: [{ issuer: config.issuer, jwks: config.jwks }],
-    auditFile: config.auditFile,
-  });
+  const service = await startTokenService(benchTokenServiceOptions(config));
   port = service.address.port;
   close = () => service.close();
 } else if (kind === 'floor') {

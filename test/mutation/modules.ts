@@ -59,3 +59,6 @@ export function selectedModules(env: NodeJS.ProcessEnv = process.env): { name: s
   if (!module) throw new Error(`MUTATE_MODULE: unknown module ${JSON.stringify(name)}; known: ${Object.keys(MODULES).join(', ')}`);
   return { name, modules: [module] };
 }
+
+/** Stryker's incremental file for a module (or `all`), relative to the repository root. */
+export const incrementalFile = (name: string): string => `.cache/stryker/incremental-${name}.json`;
