@@ -130,11 +130,25 @@ async function auditFileBytes(file: string): Promise<{ bytes: number; files: num
   return { bytes, files: names.length };
 }
 
-/** `(status 0 ×3, 401 ×1)`; status 0 = the connection closed before an answer. */
+type StatusCounts = (result: LoadResult) => Readonly<Record<string, number>>;
+
+/** `status 0 ×3, status 401 ×1` summed over results, or '' when there are none. */
+function statusCounts(results: readonly LoadResult[], counts: StatusCounts): string {
+  const sums = new Map<string, number>();
+  for (const result of results) for (const [status, count] of Object.entries(counts(result))) sums.set(status, (sums.get(status) ?? 0) + count);
+  return [...sums].map(([status, count]) => `status ${status} ×${count}`).join(', ');
+}
+
+/** `(status 0 ×3, 401 ×1; …)`; status 0 = the connection closed before an answer. */
 function describeErrors(...results: LoadResult[]): string {
-  const counts = new Map<string, number>();
-  for (const result of results) for (const [status, count] of Object.entries(result.errorStatuses)) counts.set(status, (counts.get(status) ?? 0) + count);
-  return counts.size === 0 ? '' : ` (${[...counts].map(([status, count]) => `status ${status} ×${count}`).join(', ')}; 0 = closed before answering)`;
+  const errors = statusCounts(results, (result) => result.errorStatuses);
+  return errors === '' ? '' : ` (${errors}; 0 = closed before answering)`;
+}
+
+/** Answers nobody asked for: node:http's 408 on a connection that sent nothing within its headersTimeout. */
+function describeUnsolicited(...results: LoadResult[]): string {
+  const unsolicited = statusCounts(results, (result) => result.unsolicited);
+  return unsolicited === '' ? '' : `; server closed idle connections with ${unsolicited} (not a request's answer)`;
 }
 
 const MiB = (bytes: number): number => bytes / 2 ** 20;
@@ -176,7 +190,7 @@ async function memory(s: Setup): Promise<Figure[]> {
     const file = await auditFileBytes(s.config.auditFile ?? '');
     const load = `${SOAK_SECONDS} s granted + ${SOAK_SECONDS} s ungranted at ${SOAK_RATE} req/s (open loop, 16 connections)${LONG ? '' : '; BENCH_LONG=1 for 60 s phases'}`;
     return [
-      { name: 'soak: requests answered / errors', value: valid.requests + stranger.requests, unit: 'requests', note: `${valid.errors + stranger.errors} errors${describeErrors(valid, stranger)}, ${valid.late + stranger.late} never sent; ${load}` },
+      { name: 'soak: requests answered / errors', value: valid.requests + stranger.requests, unit: 'requests', note: `${valid.errors + stranger.errors} errors${describeErrors(valid, stranger)}, ${valid.late + stranger.late} never sent${describeUnsolicited(valid, stranger)}; ${load}` },
       { name: 'soak: latency p99 (granted / ungranted)', value: Math.max(valid.p99, stranger.p99), unit: 'ms', note: `granted p99 ${valid.p99.toFixed(1)} ms, ungranted p99 ${stranger.p99.toFixed(1)} ms` },
       { name: 'soak: RSS baseline (after 2 s warm-up)', value: baseline, unit: 'MiB', note: `${started.toFixed(0)} MiB at start` },
       { name: 'soak: RSS peak during load', value: peak, unit: 'MiB' },

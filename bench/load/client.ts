@@ -39,6 +39,12 @@ export interface LoadResult {
   readonly p99: number;
   /** Open loop only: requests that were due but never sent before the deadline (server fell behind). */
   readonly late: number;
+  /**
+   * Answers on a connection with no request outstanding, by status: not answers to a request, so
+   * neither errors nor latencies. node:http sends a 408 on a connection that sent nothing within
+   * its headersTimeout (an open-loop connection the schedule never needed).
+   */
+  readonly unsolicited: Readonly<Record<string, number>>;
 }
 
 const CRLF_CRLF = Buffer.from('\r\n\r\n');
@@ -47,14 +53,16 @@ class Connection {
   readonly #socket: Socket;
   readonly #request: Buffer;
   readonly #onAnswer: (status: number, dueAt: number) => void;
+  readonly #onUnsolicited: (status: number) => void;
   #buffer: Buffer = Buffer.alloc(0);
   #dueAt = 0;
   busy = false;
   closed = false;
 
-  constructor(plan: LoadPlan, request: Buffer, onAnswer: (status: number, dueAt: number) => void, onClose: () => void) {
+  constructor(plan: LoadPlan, request: Buffer, onAnswer: (status: number, dueAt: number) => void, onUnsolicited: (status: number) => void, onClose: () => void) {
     this.#request = request;
     this.#onAnswer = onAnswer;
+    this.#onUnsolicited = onUnsolicited;
     this.#socket = connect({ host: plan.host, port: plan.port, noDelay: true });
     this.#socket.on('data', (chunk: Buffer) => this.#read(chunk));
     this.#socket.on('error', () => undefined);
@@ -83,8 +91,13 @@ class Connection {
       const length = Number(/\r\ncontent-length: *(\d+)/i.exec(head)?.[1] ?? '0');
       if (this.#buffer.length < end + 4 + length) return;
       this.#buffer = this.#buffer.subarray(end + 4 + length);
+      const status = Number(head.slice(9, 12));
+      if (!this.busy) {
+        this.#onUnsolicited(status);
+        continue;
+      }
       this.busy = false;
-      this.#onAnswer(Number(head.slice(9, 12)), this.#dueAt);
+      this.#onAnswer(status, this.#dueAt);
     }
   }
 
@@ -99,6 +112,10 @@ export async function runLoad(plan: LoadPlan): Promise<LoadResult> {
   const latencies: number[] = [];
   let errors = 0;
   const errorStatuses: Record<string, number> = {};
+  const unsolicited: Record<string, number> = {};
+  const onUnsolicited = (status: number): void => {
+    unsolicited[status] = (unsolicited[status] ?? 0) + 1;
+  };
   let late = 0;
   const started = performance.now();
   const deadline = started + plan.seconds * 1000;
@@ -121,7 +138,7 @@ export async function runLoad(plan: LoadPlan): Promise<LoadResult> {
     dispatch(connection());
   };
   const open = (index: number): void => {
-    const connection: Connection = new Connection(plan, request, onAnswer(() => connection), () => {
+    const connection: Connection = new Connection(plan, request, onAnswer(() => connection), onUnsolicited, () => {
       // A server that closes a keep-alive connection gets a fresh one (until the deadline).
       if (performance.now() < deadline) {
         connections[index] = connection;
@@ -152,7 +169,7 @@ export async function runLoad(plan: LoadPlan): Promise<LoadResult> {
   await done;
   for (const connection of connections) connection.destroy();
   const seconds = plan.seconds;
-  return { requests: latencies.length, errors, errorStatuses, seconds, perSecond: latencies.length / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), late };
+  return { requests: latencies.length, errors, errorStatuses, seconds, perSecond: latencies.length / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), late, unsolicited };
 }
 
 if (import.meta.main) {

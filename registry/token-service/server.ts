@@ -122,6 +122,10 @@ export const LIMITS = {
   maxJsonBodyBytes: 64 * 1024,
   maxAnnotations: 64,
   maxAnnotationValueBytes: 4096,
+  /** A request's headers must arrive within this (node:http `headersTimeout`; also bounds an idle fresh connection). */
+  headersTimeoutMs: 10_000,
+  /** A whole request (headers and body) must arrive within this (node:http `requestTimeout`). */
+  requestTimeoutMs: 15_000,
 } as const;
 
 /** An error the client caused; becomes a JSON response and an audit entry. Never carries a secret. */
@@ -216,6 +220,30 @@ function equalSecret(a: string, b: string): boolean {
   const left = Buffer.from(a);
   const right = Buffer.from(b);
   return left.length === right.length && timingSafeEqual(left, right);
+}
+
+/**
+ * What to send on a connection Node's HTTP parser gave up on (the server's `clientError`), as a raw
+ * response that closes the connection; undefined = just close it. Node's own answers
+ * (lib/_http_server.js `socketOnError`) with a JSON body like every other refusal here, except:
+ *  - oversized headers get 400, not Node's 431: containerd and distribution's client treat any 4xx
+ *    from the realm alike, and 400 names the limit in its detail;
+ *  - ERR_HTTP_REQUEST_TIMEOUT gets 408, as in Node. Node also raises it for a keep-alive client's
+ *    *idle* connection that never sent a request within `headersTimeout` (the parser's clock
+ *    starts at accept): a 408 says "timed out", where a 400 "malformed request" would blame bytes
+ *    the client never sent;
+ *  - ECONNRESET: the peer is gone, there is nobody to answer (Node's docs for `clientError`).
+ */
+export function clientErrorResponse(code: string | undefined): string | undefined {
+  if (code === 'ECONNRESET') return undefined;
+  const [status, error, detail] =
+    code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? ['408 Request Timeout', 'request_timeout', `no complete request within ${LIMITS.headersTimeoutMs / 1000} s (headers) / ${LIMITS.requestTimeoutMs / 1000} s (whole request)`]
+      : code === 'HPE_HEADER_OVERFLOW'
+        ? ['400 Bad Request', 'invalid_request', `request headers exceed ${LIMITS.maxHeaderBytes} bytes`]
+        : ['400 Bad Request', 'invalid_request', 'malformed HTTP request'];
+  const body = JSON.stringify({ error, detail });
+  return `HTTP/1.1 ${status}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
 }
 
 /** RFC 3339 without fractional seconds (`2026-12-02T06:00:00Z`), as distribution's own token server writes issued_at. */
@@ -512,19 +540,18 @@ export async function startTokenService(options: TokenServiceOptions): Promise<T
     return entry as Omit<AuditEntry, 'time'>;
   }
 
-  const server: Server = createServer({ maxHeaderSize: LIMITS.maxHeaderBytes, requestTimeout: 15_000, headersTimeout: 10_000 }, (req, res) => {
+  const server: Server = createServer({ maxHeaderSize: LIMITS.maxHeaderBytes, requestTimeout: LIMITS.requestTimeoutMs, headersTimeout: LIMITS.headersTimeoutMs }, (req, res) => {
     handle(req, res).catch(() => {
       if (!res.headersSent) sendJson(res, 500, { error: 'server_error', detail: 'internal error' });
       else res.destroy();
     });
   });
-  // Oversized headers (a 64 KiB Authorization, say) and unparsable requests never reach the handler:
-  // Node reports them here. Answer with a JSON 400 instead of Node's bare 431/400, then close.
+  // Oversized headers (a 64 KiB Authorization, say), unparsable requests and connections that sent no
+  // complete request in time never reach the handler: Node reports them here (clientErrorResponse).
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
-    if (!socket.writable) return socket.destroy();
-    const detail = error.code === 'HPE_HEADER_OVERFLOW' ? `request headers exceed ${LIMITS.maxHeaderBytes} bytes` : 'malformed HTTP request';
-    const body = JSON.stringify({ error: 'invalid_request', detail });
-    socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    const response = socket.writable ? clientErrorResponse(error.code) : undefined;
+    if (response === undefined) return socket.destroy();
+    socket.end(response);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error) => reject(new TokenServiceStartError(`${host}:${options.listen?.port ?? 0}`, error.message, { cause: error })));
