@@ -40,6 +40,8 @@ export class AuditFile {
   dropped = 0;
   /** Times the file was rotated. */
   rotations = 0;
+  /** write(2) calls so far: a busy run should see about one per flush, not one per few lines. */
+  writes = 0;
   #fd: number;
   #size: number;
   #pending: string[] = [];
@@ -108,35 +110,40 @@ export class AuditFile {
     }
   }
 
+  /**
+   * Writes one batch: the lines queued now, not those that arrive while it is written. Those wait for
+   * the next flush (timer or 64 KiB): looping until the queue was empty wrote a few lines at a time
+   * under load (bench: 17,055 writes of ~5 KiB in 28 s, 6.6 % of the token service's CPU).
+   */
   async #drainPending(): Promise<void> {
-    while (this.#pending.length > 0 && !this.#error) {
-      const lines = this.#pending;
-      this.#pending = [];
-      this.#pendingBytes = 0;
-      if (this.#droppedUnreported > 0) {
-        lines.unshift(JSON.stringify({ time: new Date().toISOString(), audit: 'dropped', entries: this.#droppedUnreported, detail: `the disk fell behind by more than ${this.maxPendingBytes} bytes` }));
-        this.#droppedUnreported = 0;
-      }
-      let chunk = '';
-      let chunkBytes = 0;
-      for (const line of lines) {
-        const bytes = Buffer.byteLength(line) + 1;
-        if (this.#size + chunkBytes + bytes > this.maxBytes && this.#size + chunkBytes > 0) {
-          await this.#write(chunk);
-          chunk = this.#rotate();
-          chunkBytes = Buffer.byteLength(chunk);
-        }
-        chunk += `${line}\n`;
-        chunkBytes += bytes;
-      }
-      await this.#write(chunk);
+    if (this.#pending.length === 0 || this.#error) return;
+    const lines = this.#pending;
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    if (this.#droppedUnreported > 0) {
+      lines.unshift(JSON.stringify({ time: new Date().toISOString(), audit: 'dropped', entries: this.#droppedUnreported, detail: `the disk fell behind by more than ${this.maxPendingBytes} bytes` }));
+      this.#droppedUnreported = 0;
     }
+    let chunk = '';
+    let chunkBytes = 0;
+    for (const line of lines) {
+      const bytes = Buffer.byteLength(line) + 1;
+      if (this.#size + chunkBytes + bytes > this.maxBytes && this.#size + chunkBytes > 0) {
+        await this.#write(chunk);
+        chunk = this.#rotate();
+        chunkBytes = Buffer.byteLength(chunk);
+      }
+      chunk += `${line}\n`;
+      chunkBytes += bytes;
+    }
+    await this.#write(chunk);
   }
 
   #write(text: string): Promise<void> {
     if (text === '' || this.#error) return Promise.resolve();
     const buffer = Buffer.from(text);
     this.#size += buffer.length;
+    this.writes++;
     return new Promise((resolve) => {
       const writeFrom = (offset: number): void => {
         write(this.#fd, buffer, offset, buffer.length - offset, null, (error, written) => {
@@ -169,7 +176,7 @@ export class AuditFile {
     this.#closed ??= (async () => {
       this.#flushNow();
       while (this.#draining) await this.#draining;
-      await this.#drain();
+      while (this.#pending.length > 0 && !this.#error) await this.#drain();
       if (this.#fd >= 0) closeSync(this.#fd);
     })();
     return this.#closed.then(() => {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AuditLog, REDACTED, type AuditEntry } from '../../../registry/index.ts';
+import { AuditFile } from '../../../registry/token-service/audit-file.ts';
 
 type Decision = Omit<AuditEntry, 'time'>;
 
@@ -110,5 +111,33 @@ describe('audit redaction', () => {
     expect(entry.username).toBe(`x ${REDACTED} y`);
     expect(entry.annotations).toEqual({ [REDACTED]: REDACTED });
     expect(JSON.stringify(log.entries())).not.toMatch(/pa\\"ss|eyJa|ppr_/);
+  });
+});
+
+describe('audit file batching', () => {
+  it('leaves lines that arrive while a batch is being written for the next flush, not for an immediate write', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pullproof-audit-'));
+    dirs.push(dir);
+    const path = join(dir, 'audit.jsonl');
+    const file = new AuditFile({ path, flushMs: 60_000 });
+    const line = JSON.stringify({ n: 0, pad: 'x'.repeat(1000) });
+    for (let i = 0; i < 70; i++) file.append(line); // > 64 KiB: flushed on the next timer turn
+    // This timer runs after the file's (both 0 ms, the file's set first), so its write is in flight.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(file.writes).toBe(1);
+    file.append(JSON.stringify({ n: 'late' }));
+    // Keep the event loop busy past the write's completion, as a loaded token service does.
+    const until = Date.now() + 50;
+    while (Date.now() < until) {
+      // busy: the write completes on libuv's thread pool meanwhile
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(file.writes).toBe(1);
+    expect(await readFile(path, 'utf8')).not.toContain('late');
+    await file.close();
+    expect(file.writes).toBe(2);
+    const lines = (await readFile(path, 'utf8')).trimEnd().split('\n');
+    expect(lines).toHaveLength(71);
+    expect(lines.at(-1)).toBe('{"n":"late"}');
   });
 });
