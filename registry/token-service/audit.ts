@@ -141,28 +141,27 @@ export class AuditLog {
     return value;
   }
 
-  record(entry: Omit<AuditEntry, 'time'>): AuditEntry {
-    let redacted = { time: new Date().toISOString(), ...entry } as AuditEntry;
-    let line = JSON.stringify(redacted);
+  /** Stamps, redacts and keeps one decision (in memory and in the file); read it back with `entries` / `auditFor`. */
+  record(entry: Omit<AuditEntry, 'time'>): void {
+    const time = new Date().toISOString();
+    // The line is written with `time` first without copying the entry into a new object (a copy per
+    // request showed in the bench profile); an ISO time needs no JSON escaping.
+    let line = `{"time":"${time}",${JSON.stringify(entry).slice(1)}`;
     // Most entries hold nothing secret-shaped: one scan of the serialised line proves it, and only
     // an entry that might hold a secret is redacted field by field (cheaper per request).
-    if (this.#mightHoldSecret(line)) {
-      redacted = this.#redactValue(redacted) as AuditEntry;
-      line = JSON.stringify(redacted);
-    }
+    if (this.#mightHoldSecret(line)) line = JSON.stringify(this.#redactValue({ time, ...entry }));
     this.#file?.append(line);
-    this.#store(line, redacted);
-    return redacted;
+    this.#store(line, time, entry.serviceAccount ?? entry.claimedServiceAccount);
   }
 
-  #store(line: string, entry: AuditEntry): void {
-    const key = groupKey(entry.serviceAccount ?? entry.claimedServiceAccount);
+  #store(line: string, time: string, account: { namespace: string; name: string } | undefined): void {
+    const key = groupKey(account);
     let group = this.#groups.get(key);
     if (!group) {
       group = { key, entries: [], head: 0, bytes: 0, dropped: 0 };
       this.#groups.set(key, group);
     }
-    const stored: Stored = { line, time: entry.time, bytes: sizeOf(line), group, evicted: false };
+    const stored: Stored = { line, time, bytes: sizeOf(line), group, evicted: false };
     group.entries.push(stored);
     group.bytes += stored.bytes;
     this.#order.push(stored);

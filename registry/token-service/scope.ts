@@ -78,6 +78,26 @@ export function parseScope(raw: string): ResourceScope {
 }
 
 /**
+ * Parsed scopes by their exact string. A registry client asks for the same few scopes again and again
+ * (containerd: one `repository:<name>:pull` per pull), and parsing one cost ~1.5 µs of each token
+ * request (bench profile). Only valid scopes are kept (parseScope throws for the others); entries are
+ * frozen because every request shares them; the map is emptied when full, so it stays small.
+ */
+const PARSED = new Map<string, ResourceScope>();
+const PARSED_MAX = 1024;
+
+function parseScopeCached(raw: string): ResourceScope {
+  let scope = PARSED.get(raw);
+  if (scope === undefined) {
+    const parsed = parseScope(raw);
+    scope = Object.freeze({ type: parsed.type, name: parsed.name, actions: Object.freeze(parsed.actions) });
+    if (PARSED.size >= PARSED_MAX) PARSED.clear();
+    PARSED.set(raw, scope);
+  }
+  return scope;
+}
+
+/**
  * Parses the scopes of one token request. GET repeats `scope=`; the OAuth2 POST form sends one
  * space-separated `scope` (oauth.md) — each value is split on spaces, so both work either way.
  * Rules: an exact duplicate scope string is rejected (no client sends one: containerd de-duplicates,
@@ -85,6 +105,9 @@ export function parseScope(raw: string): ResourceScope {
  * (distribution's client does `repository:a:pull` + `repository:a:push`) is merged.
  */
 export function parseScopes(values: readonly string[]): ResourceScope[] {
+  const only = values.length === 1 ? values[0] : undefined;
+  // The common request, one scope: nothing to split, merge or de-duplicate.
+  if (only !== undefined && only !== '' && !only.includes(' ')) return [parseScopeCached(only)];
   const raws = values.flatMap((value) => value.split(' ')).filter((value) => value !== '');
   if (raws.length > MAX_SCOPES) throw new ScopeError(raws.slice(0, 3).join(' '), `more than ${MAX_SCOPES} scopes in one request`);
   const seen = new Set<string>();
@@ -92,7 +115,7 @@ export function parseScopes(values: readonly string[]): ResourceScope[] {
   for (const raw of raws) {
     if (seen.has(raw)) throw new ScopeError(raw, 'repeated in the same request');
     seen.add(raw);
-    const scope = parseScope(raw);
+    const scope = parseScopeCached(raw);
     const key = `${scope.type}\u0000${scope.name}`;
     const entry = merged.get(key) ?? { type: scope.type, name: scope.name, actions: new Set<string>() };
     for (const action of scope.actions) entry.actions.add(action);

@@ -17,6 +17,10 @@ describe('Basic Authorization parsing (RFC 7617, strict base64 as Go StdEncoding
     expect(parseBasicAuthorization(`basic   ${encode('a:b')}  `)).toEqual({ username: 'a', password: 'b' });
   });
 
+  it('keeps a leading byte-order mark in the username, as Go\'s string(bytes) does (net/http parseBasicAuth)', () => {
+    expect(parseBasicAuthorization(`Basic ${encode('\uFEFFuser:pw')}`)).toEqual({ username: '\uFEFFuser', password: 'pw' });
+  });
+
   it('says "no header" with undefined', () => {
     expect(parseBasicAuthorization(undefined)).toBeUndefined();
   });

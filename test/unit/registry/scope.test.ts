@@ -212,6 +212,23 @@ describe('the scopes of one request', () => {
     expect(parseScopes(['', ' '])).toStrictEqual([]);
   });
 
+  it('parses a single scope asked again and again like any other, and shares it read-only between requests', () => {
+    for (let i = 0; i < 2; i++) expect(parseScopes(['repository:a:push,pull,pull'])).toStrictEqual([{ type: 'repository', name: 'a', actions: ['pull', 'push'] }]);
+    const [shared] = parseScopes(['repository:a:push,pull,pull']);
+    expect(Object.isFrozen(shared) && Object.isFrozen(shared?.actions)).toBe(true);
+    expect(() => (shared?.actions as string[]).push('delete')).toThrow(TypeError);
+    expect(parseScopes(['repository:a:push,pull,pull'])[0]?.actions).toEqual(['pull', 'push']);
+  });
+
+  it('refuses an invalid single scope every time: nothing invalid is remembered', () => {
+    for (let i = 0; i < 2; i++) expect(scopeError(() => parseScopes(['repository:A:pull'])).reason).toMatch(/is not a valid reference path/);
+  });
+
+  it('stays right after more distinct scopes than it remembers', () => {
+    for (let i = 0; i < 2_100; i++) expect(parseScopes([`repository:r${i}:pull`])[0]?.name).toBe(`r${i}`);
+    expect(parseScopes(['repository:r0:pull', 'repository:r2099:push']).map(formatScope)).toEqual(['repository:r0:pull', 'repository:r2099:push']);
+  });
+
   it(`accepts exactly ${MAX_SCOPES} scopes and refuses one more, naming the first three`, () => {
     const scopes = (count: number) => Array.from({ length: count }, (_, i) => `repository:r${i}:pull`);
     expect(parseScopes(scopes(32))).toHaveLength(32);
