@@ -22,8 +22,9 @@ import type { ServeConfig } from './load/serve.ts';
 
 const SERVICE = 'pullproof-bench';
 const CONNECTIONS = 8;
-const ROUND_SECONDS = 4;
-const ROUNDS = 6;
+const ROUND_SECONDS = 2;
+const ROUNDS = 12;
+const WARM_UP_SECONDS = 6;
 const LONG = process.env.BENCH_LONG === '1';
 const SOAK_SECONDS = LONG ? 60 : 15;
 const IDLE_SECONDS = 20;
@@ -74,7 +75,7 @@ export async function throughput(s: Setup): Promise<Figure[]> {
   try {
     for (const kind of ['token-service', 'floor'] as const) {
       rss[kind].before = servers[kind].rssMiB();
-      await runClient(plan(servers[kind], s, s.granted, 2)); // warm-up: JIT, key caches
+      await runClient(plan(servers[kind], s, s.granted, WARM_UP_SECONDS)); // warm-up: JIT, key caches, heap sizes
     }
     for (let round = 0; round < ROUNDS; round++) {
       const order: ServerKind[] = round % 2 === 0 ? ['token-service', 'floor'] : ['floor', 'token-service'];

@@ -273,7 +273,8 @@ function verifyWithStaticKeys(encodedHeader: string, encodedPayload: string, enc
     (jwk.key_ops === undefined || jwk.key_ops.includes('verify')),
   );
   if (candidates.length === 0) throw new ServiceAccountTokenError('bad_signature', 'no key of the issuer matches the token header', { issuer });
-  const data = Buffer.from(`${encodedHeader}.${encodedPayload}`);
+  // latin1: looksLikeJwt admitted only base64url and '.', so the signing input's bytes are a plain copy.
+  const data = Buffer.from(`${encodedHeader}.${encodedPayload}`, 'latin1');
   const signature = Buffer.from(encodedSignature, 'base64url');
   const verified = candidates.some(({ key }) => {
     try {

@@ -115,7 +115,8 @@ export async function createTokenSigner(options: { algorithm?: SigningAlgorithm;
         jti: randomUUID(),
       };
       const input = `${header}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
-      const token = `${input}.${sign('sha256', Buffer.from(input), signOptions).toString('base64url')}`;
+      // latin1: the signing input is base64url and '.', ASCII, so its bytes are a plain copy (no UTF-8 encoder pass).
+      const token = `${input}.${sign('sha256', Buffer.from(input, 'latin1'), signOptions).toString('base64url')}`;
       return Promise.resolve({ token, issuedAt: new Date(now * 1000), expiresAt: new Date(exp * 1000) });
     },
   };

@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AuditLog, REDACTED, type AuditEntry } from '../../../registry/index.ts';
 import { AuditFile } from '../../../registry/token-service/audit-file.ts';
 
@@ -39,6 +39,8 @@ describe('audit memory bound', () => {
     expect(kept.at(-1)?.serviceAccount?.uid).toBe('uid-2000'); // the newest survive
     expect(kept.map((e) => Number(e.serviceAccount?.uid.slice(4)))).toEqual(kept.map((_, i) => 2_001 - kept.length + i));
     expect(log.drops().entries).toBe(marker?.dropped);
+    // The busy account's arena gave its old chunks back: its share plus at most two 16 KiB chunks.
+    expect(log.heldBytes()).toBeLessThanOrEqual(16 * 1024 + 2 * 16 * 1024 + 2 * 1024);
   });
 
   it('drops the oldest entries first once all accounts together pass the total bound', () => {
@@ -49,8 +51,32 @@ describe('audit memory bound', () => {
     const live = log.entries();
     expect(live.at(-1)?.serviceAccount?.name).toBe('sa-999');
     expect(live.length + log.drops().entries).toBe(1_000);
+    // An account whose every entry was dropped holds no arena chunk; each live one a single 2 KiB chunk.
+    expect(log.heldBytes()).toBe(live.length * 2 * 1024);
     expect(log.auditFor({ namespace: 'many', serviceAccount: 'sa-0' })).toMatchObject([{ outcome: 'dropped', dropped: 1 }]);
     expect(log.auditFor({ namespace: 'many', serviceAccount: 'sa-999' })).toMatchObject([{ outcome: 'granted' }]);
+  });
+
+  it('keeps every line whole (multi-byte text, a line longer than a chunk) and dates the marker by the newest dropped entry', () => {
+    vi.useFakeTimers();
+    try {
+      const log = new AuditLog({ maxBytes: 64 * 1024, maxBytesPerAccount: 24 * 1024 });
+      // 17 UTF-8 bytes per repeat; 1,100 repeats are 18.7 KB, more than one 16 KiB arena chunk.
+      const reasons = Array.from({ length: 40 }, (_, i) => `${'Grüße ✓ 🚀 '.repeat(i % 7 === 0 ? 1_100 : 20 + i)}#${i}`);
+      const at = (i: number): number => Date.UTC(2026, 11, 2, 10, 0, i);
+      reasons.forEach((reason, i) => {
+        vi.setSystemTime(at(i));
+        log.record({ ...decision('team-c', 'text', i), denyReason: reason });
+      });
+      const [marker, ...kept] = log.auditFor({ namespace: 'team-c', serviceAccount: 'text' });
+      const firstKept = reasons.length - kept.length;
+      expect(marker).toMatchObject({ outcome: 'dropped', dropped: firstKept, time: new Date(at(firstKept - 1)).toISOString() });
+      expect(kept.map((entry) => entry.denyReason)).toEqual(reasons.slice(firstKept));
+      expect(kept.map((entry) => entry.time)).toEqual(reasons.slice(firstKept).map((_, i) => new Date(at(firstKept + i)).toISOString()));
+      expect(log.bytes()).toBeLessThanOrEqual(24 * 1024);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('files a rejected token’s entry under the account it claimed', () => {
