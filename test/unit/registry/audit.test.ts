@@ -79,6 +79,21 @@ describe('audit memory bound', () => {
     }
   });
 
+  it('stamps each entry with its own millisecond, as Date#toISOString writes it', () => {
+    vi.useFakeTimers();
+    try {
+      const log = new AuditLog();
+      const times = [Date.UTC(2026, 11, 2, 10, 0, 0, 0), Date.UTC(2026, 11, 2, 10, 0, 0, 7), Date.UTC(2026, 11, 2, 10, 0, 0, 42), Date.UTC(2026, 11, 2, 10, 0, 0, 999), Date.UTC(2026, 11, 2, 10, 0, 1, 5), Date.UTC(1999, 0, 1, 0, 0, 0, 100)];
+      for (const [i, at] of times.entries()) {
+        vi.setSystemTime(at);
+        log.record(decision('team-a', 'clock', i));
+      }
+      expect(log.entries().map((entry) => entry.time)).toEqual(times.map((at) => new Date(at).toISOString()));
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('files a rejected token’s entry under the account it claimed', () => {
     const log = new AuditLog();
     log.record({ client: '127.0.0.1', endpoint: 'token', method: 'GET', status: 401, outcome: 'rejected', identity: 'unknown', claimedServiceAccount: { namespace: 'team-a', name: 'web' }, requestedScopes: [], grantedScopes: [], denyReason: 'service-account token rejected (wrong_audience)' });
