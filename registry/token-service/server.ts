@@ -2,7 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { evaluate, mayAssume, type Grant, type Policy, type Principal } from '../policy/policy.ts';
+import { evaluate, mayAssume, type Grant, type Policy, type Principal, type ScopeDecision } from '../policy/policy.ts';
 import { AuditLog, type AuditEntry } from './audit.ts';
 import { CredentialStore, type RoleSession } from './credentials.ts';
 import { formatScope, parseScopes, ScopeError, type ResourceScope } from './scope.ts';
@@ -263,6 +263,27 @@ export async function startTokenService(options: TokenServiceOptions): Promise<T
   const tokenTtl = Math.max(60, options.tokenTtlSeconds ?? 300); // token.md: a token should never have <60 s to live
   const exchangeTtl = options.exchangeTtlSeconds ?? 900;
   let policy = options.policy;
+  /**
+   * Decisions for service accounts asking for one scope, by scope and account, under the current
+   * policy (replaced by setPolicy): a pod's pulls ask for the same scope again and again, and the
+   * glob evaluation was a noticeable part of each grant (bench). evaluate() is a pure function of
+   * policy, principal and scopes; parsed scopes are shared objects (scope.ts), so they key a WeakMap.
+   */
+  let decisionCache = new WeakMap<ResourceScope, Map<string, ScopeDecision>>();
+  const MAX_CACHED_ACCOUNTS_PER_SCOPE = 1024;
+  function decide(principal: Principal, scopes: readonly ResourceScope[]): readonly ScopeDecision[] {
+    const scope = scopes.length === 1 ? scopes[0] : undefined;
+    if (principal.kind !== 'serviceAccount' || scope === undefined) return evaluate(policy, principal, scopes);
+    const account = `${principal.namespace}:${principal.name}`; // a namespace has no ':' (SUBJECT in service-account.ts)
+    let byAccount = decisionCache.get(scope);
+    let decision = byAccount?.get(account);
+    if (decision === undefined) {
+      decision = Object.freeze(evaluate(policy, principal, scopes)[0] as ScopeDecision);
+      if (byAccount === undefined || byAccount.size >= MAX_CACHED_ACCOUNTS_PER_SCOPE) decisionCache.set(scope, (byAccount = new Map<string, ScopeDecision>()));
+      byAccount.set(account, decision);
+    }
+    return [decision];
+  }
   const signer: TokenSigner = await createTokenSigner({ algorithm: options.signingAlgorithm ?? 'ES256' });
   const verifier = new ServiceAccountVerifier({
     audience: options.serviceAccountAudience ?? 'pullproof-registry',
@@ -410,7 +431,7 @@ export async function startTokenService(options: TokenServiceOptions): Promise<T
     }
     describeIdentity(resolved, context);
 
-    const decisions = evaluate(policy, principalOf(resolved), scopes);
+    const decisions = decide(principalOf(resolved), scopes);
     const granted = decisions.map((decision) => ({ ...decision.requested, actions: decision.granted }));
     context.grantedScopes = granted.filter((scope) => scope.actions.length > 0).map(formatScope);
     const reasons = decisions.flatMap((decision) => (decision.denyReason ? [decision.denyReason] : []));
@@ -584,6 +605,7 @@ export async function startTokenService(options: TokenServiceOptions): Promise<T
     trustIssuer: (trust) => verifier.trustIssuer(trust),
     setPolicy: (next) => {
       policy = next;
+      decisionCache = new WeakMap();
     },
     setServiceAccountAudiences: (audiences) => verifier.setAudiences(audiences),
     setStaticUsers,

@@ -121,6 +121,29 @@ describe('token endpoint: distribution token spec', () => {
     expect(accessOf(String(second.body.access_token))).toEqual([{ type: 'repository', name: 'team-a/app', actions: ['pull'] }]);
   });
 
+  it('decides each account on its own and follows a policy change at once for a scope it answered before', async () => {
+    const scope = `service=${SERVICE}&scope=repository:team-a/app:pull,push`;
+    const builderToken = await issuer.mint({ namespace: 'team-a', serviceAccountName: 'builder', audience: SA_AUDIENCE });
+    const outsiderToken = await issuer.mint({ namespace: 'team-b', serviceAccountName: 'web', audience: SA_AUDIENCE });
+    secrets.push(builderToken, outsiderToken);
+    const pullOnly = [{ type: 'repository', name: 'team-a/app', actions: ['pull'] }];
+    // The same scope, one account after the other, twice: no account gets another's answer.
+    for (let round = 0; round < 2; round++) {
+      expect(accessOf(String((await get(scope, basic('web', teamAToken))).body.token))).toEqual(pullOnly);
+      expect(accessOf(String((await get(scope, basic('web', outsiderToken))).body.token))).toEqual([]);
+      expect(accessOf(String((await get(scope, basic('builder', builderToken))).body.token))).toEqual([{ type: 'repository', name: 'team-a/app', actions: ['pull', 'push'] }]);
+    }
+    try {
+      service.setPolicy({ subjects: [{ match: { namespace: 'team-b', serviceAccount: 'web' }, grants: [{ repositories: ['team-a/*'], actions: ['pull'] }] }], roles: [] });
+      expect(accessOf(String((await get(scope, basic('web', teamAToken))).body.token))).toEqual([]);
+      expect(accessOf(String((await get(scope, basic('web', outsiderToken))).body.token))).toEqual(pullOnly);
+    } finally {
+      service.setPolicy(TEST_POLICY);
+    }
+    expect(accessOf(String((await get(scope, basic('web', teamAToken))).body.token))).toEqual(pullOnly);
+    expect(accessOf(String((await get(scope, basic('web', outsiderToken))).body.token))).toEqual([]);
+  });
+
   it('grants the admin every requested action including the catalog', async () => {
     const answer = await get(`service=${SERVICE}&scope=repository:any/thing:pull,push,delete&scope=registry:catalog:*`, basic(admin.username, admin.password));
     expect(answer.status).toBe(200);
