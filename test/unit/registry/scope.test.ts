@@ -210,6 +210,10 @@ describe('the scopes of one request', () => {
     ]);
     expect(parseScopes([])).toStrictEqual([]);
     expect(parseScopes(['', ' '])).toStrictEqual([]);
+    // One value, as most requests send: empty, blank or padded reads like the same value among others.
+    expect(parseScopes([''])).toStrictEqual([]);
+    expect(parseScopes([' '])).toStrictEqual([]);
+    expect(parseScopes([' repository:a:pull'])).toStrictEqual([{ type: 'repository', name: 'a', actions: ['pull'] }]);
   });
 
   it('parses a single scope asked again and again like any other, and shares it read-only between requests', () => {
