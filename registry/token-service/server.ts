@@ -224,8 +224,8 @@ function equalSecret(a: string, b: string): boolean {
 
 /**
  * What to send on a connection Node's HTTP parser gave up on (the server's `clientError`), as a raw
- * response that closes the connection; undefined = just close it. Node's own answers
- * (lib/_http_server.js `socketOnError`) with a JSON body like every other refusal here, except:
+ * response that closes the connection; undefined = just close it. These are Node's own answers
+ * (lib/_http_server.js `socketOnError`), each with a JSON body like every other refusal here, except:
  *  - oversized headers get 400, not Node's 431: containerd and distribution's client treat any 4xx
  *    from the realm alike, and 400 names the limit in its detail;
  *  - ERR_HTTP_REQUEST_TIMEOUT gets 408, as in Node. Node also raises it for a keep-alive client's
