@@ -1,7 +1,7 @@
-import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatSequence, runPullSequence, runConformance, type SequencePull } from '../../../harness/conformance/index.ts';
 import { LocalServiceAccountIssuer } from '../../../harness/identity/local-issuer.ts';
 
@@ -23,6 +23,10 @@ const pull = (image: string, atMs: number, over: Partial<SequencePull> = {}): Se
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'pullproof-seq-'));
   issuer = await LocalServiceAccountIssuer.create({ issuer: 'https://kubernetes.default.svc.cluster.local' });
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
 });
 
 describe('pull sequences through kubelet\'s credential cache', () => {
