@@ -1,4 +1,5 @@
 import { AuditFile, type AuditFileOptions } from './audit-file.ts';
+import { isoTime } from './time-text.ts';
 
 /**
  * One structured entry per decision of the token service (token grant, exchange). Entries are
@@ -112,18 +113,6 @@ const CHUNK_MAX = 16 * 1024;
 const SPARE_CHUNKS = 64;
 /** What an entry costs besides its line: the Stored record and its share of a partly used chunk. */
 const ENTRY_OVERHEAD = 160;
-/**
- * `Date#toISOString()` of `ms`, with the part up to the second kept from the last call: every
- * entry of a busy second shares it (a Date and its formatting per entry showed in the bench profile).
- */
-let isoSecond = { second: Number.NaN, prefix: '' };
-function isoTime(ms: number): string {
-  const second = Math.floor(ms / 1000);
-  if (second !== isoSecond.second) isoSecond = { second, prefix: new Date(second * 1000).toISOString().slice(0, -4) };
-  const milli = ms - second * 1000;
-  return `${isoSecond.prefix}${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`;
-}
-
 const parseLine = (stored: Stored): AuditEntry => JSON.parse(stored.chunk.toString('utf8', stored.offset, stored.offset + stored.length)) as AuditEntry;
 const groupKey = (sa: { namespace: string; name: string } | undefined): string => (sa ? `${sa.namespace}/${sa.name}` : '');
 

@@ -7,6 +7,7 @@ import { AuditLog, type AuditEntry } from './audit.ts';
 import { CredentialStore, type RoleSession } from './credentials.ts';
 import { formatScope, parseScopes, ScopeError, type ResourceScope } from './scope.ts';
 import { ServiceAccountTokenError, ServiceAccountVerifier, looksLikeJwt, type IssuerTrust, type ServiceAccountIdentity } from './service-account.ts';
+import { rfc3339 } from './time-text.ts';
 import { accessFromScopes, createTokenSigner, type SigningAlgorithm, type TokenSigner } from './signing.ts';
 
 /**
@@ -226,8 +227,8 @@ function equalSecret(a: string, b: string): boolean {
  * What to send on a connection Node's HTTP parser gave up on (the server's `clientError`), as a raw
  * response that closes the connection; undefined = just close it. These are Node's own answers
  * (lib/_http_server.js `socketOnError`), each with a JSON body like every other refusal here, except:
- *  - oversized headers get 400, not Node's 431: containerd and distribution's client treat any 4xx
- *    from the realm alike, and 400 names the limit in its detail;
+ *  - oversized headers keep the 400 this service has always sent (Node sends 431), naming the limit
+ *    in its detail;
  *  - ERR_HTTP_REQUEST_TIMEOUT gets 408, as in Node. Node also raises it for a keep-alive client's
  *    *idle* connection that never sent a request within `headersTimeout` (the parser's clock
  *    starts at accept): a 408 says "timed out", where a 400 "malformed request" would blame bytes
@@ -244,17 +245,6 @@ export function clientErrorResponse(code: string | undefined): string | undefine
         : ['400 Bad Request', 'invalid_request', 'malformed HTTP request'];
   const body = JSON.stringify({ error, detail });
   return `HTTP/1.1 ${status}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
-}
-
-/**
- * RFC 3339 without fractional seconds (`2026-12-02T06:00:00Z`), as distribution's own token server
- * writes issued_at. The last second's text is kept: under load every grant of a second shares it.
- */
-let lastSecond = { seconds: Number.NaN, text: '' };
-function rfc3339(date: Date): string {
-  const seconds = Math.floor(date.getTime() / 1000);
-  if (seconds !== lastSecond.seconds) lastSecond = { seconds, text: `${date.toISOString().slice(0, 19)}Z` };
-  return lastSecond.text;
 }
 
 export async function startTokenService(options: TokenServiceOptions): Promise<TokenService> {
